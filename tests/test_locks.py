@@ -1,0 +1,62 @@
+"""Every image's stack is pinned: each requirement is in its lock, with hashes."""
+import re
+
+import pytest
+
+from tools.config import ROOT, load_images
+
+IMAGES = load_images()
+
+
+def requirements(folder):
+    """Names (normalised) required by images/<folder>/requirements.in, following -r includes."""
+    path = ROOT / "images" / folder / "requirements.in"
+    names = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        if line.startswith("-r "):
+            names |= requirements((path.parent / line[3:].strip()).parent.name)
+            continue
+        names.add(normalise(re.split(r"[\[=<>~!; ]", line)[0]))
+    return names
+
+
+def normalise(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_pins(folder):
+    text = (ROOT / "images" / folder / "requirements.lock").read_text()
+    return {normalise(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+
+
+@pytest.mark.parametrize("folder", list(IMAGES.images))
+def test_every_requirement_is_in_the_lock(folder):
+    missing = requirements(folder) - set(lock_pins(folder))
+    assert not missing, f"images/{folder}/requirements.lock lacks {sorted(missing)}: run make lock"
+
+
+@pytest.mark.parametrize("folder", list(IMAGES.images))
+def test_every_pin_has_a_hash(folder):
+    text = (ROOT / "images" / folder / "requirements.lock").read_text()
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 1)[1] if text.startswith("#") else text)
+    for block in blocks:
+        if re.match(r"^[A-Za-z0-9_.\-]+==", block):
+            assert "--hash=sha256:" in block, f"no hash for {block.splitlines()[0]} in images/{folder}"
+
+
+@pytest.mark.parametrize("folder", [f for f, i in IMAGES.images.items() if i.parent])
+def test_framework_lock_keeps_the_parents_versions(folder):
+    parent, child = lock_pins(IMAGES.images[folder].parent), lock_pins(folder)
+    changed = {name: (v, child[name]) for name, v in parent.items() if name in child and child[name] != v}
+    assert not changed, f"images/{folder} changes versions of its parent's packages: {changed}"
+
+
+def test_hub_and_single_user_jupyterhub_versions_are_equal():
+    hub = ROOT / "hub" / "requirements.lock"
+    if not hub.exists():
+        pytest.skip("no hub yet")
+    assert lock_pins("base")["jupyterhub"] == {normalise(m.group(1)): m.group(2) for m in re.finditer(
+        r"^([A-Za-z0-9_.\-]+)==(\S+)", hub.read_text(), re.M)}["jupyterhub"]

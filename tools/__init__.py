@@ -1,0 +1,1 @@
+"""Build, lock and smoke-test tooling for the course images (standard library only)."""

@@ -1,0 +1,90 @@
+"""Build the course images in dependency order, with progress.
+
+For each image: the Debian base (pulled, or bootstrapped when no registry answers),
+then the foundations stack, the foundations image, and each framework image on
+the foundations stack. Docker's layer cache makes a rebuild with nothing changed
+take seconds. Sizes are written to build/images.json.
+
+Usage: python3 -m tools.build [image ...]   (make images; CA_BUNDLE=path for TLS interception)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tools.config import ROOT, load_images
+from tools.docker import DockerError, build_client, build_env, image_size_mb
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def docker_build(tag: str, dockerfile: str, *, target: str | None, args: dict[str, str], ca_bundle: str | None) -> None:
+    cmd = [*build_client(), "build", "--progress=plain", "-f", dockerfile, "-t", tag]
+    if target:
+        cmd += ["--target", target]
+    for key, value in args.items():
+        cmd += ["--build-arg", f"{key}={value}"]
+    if ca_bundle:
+        cmd += ["--secret", f"id=ca_bundle,src={ca_bundle}"]
+    cmd.append(str(ROOT))
+    proc = subprocess.run(cmd, env=build_env(), cwd=ROOT)
+    if proc.returncode != 0:
+        raise DockerError(f"building {tag} from {dockerfile} failed (build log above)")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
+    parser.add_argument("--ca-bundle", default=os.environ.get("CA_BUNDLE") or None,
+                        help="CA bundle that pip trusts during the build only (TLS interception)")
+    opts = parser.parse_args(argv)
+    images = load_images()
+    unknown = [i for i in opts.images if i not in images.images]
+    if unknown:
+        parser.error(f"unknown image(s) {unknown}; allowed: {list(images.images)}")
+    if opts.ca_bundle and not os.path.isfile(opts.ca_bundle):
+        parser.error(f"CA_BUNDLE={opts.ca_bundle!r} is not a file")
+
+    wanted = set(opts.images or images.images)
+    order = [f for f in images.build_order() if f in wanted or any(
+        images.images[w].parent == f for w in wanted)]
+    subprocess.run([str(ROOT / "tools" / "base_os.sh"), images.debian], check=True)
+
+    sizes: dict[str, float] = {}
+    for step, folder in enumerate(order, start=1):
+        image = images.images[folder]
+        dockerfile = f"images/{folder}/Dockerfile"
+        start = time.monotonic()
+        if not image.parent:
+            say(f"[{step}/{len(order)}] {images.stack_ref(folder)} (stack)")
+            docker_build(images.stack_ref(folder), dockerfile, target="stack",
+                         args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
+            docker_build(images.ref(folder), dockerfile, target=None,
+                         args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
+        else:
+            say(f"[{step}/{len(order)}] {images.ref(folder)} (on {images.stack_ref(image.parent)})")
+            docker_build(images.ref(folder), dockerfile, target=None,
+                         args={"BASE": images.stack_ref(image.parent)}, ca_bundle=opts.ca_bundle)
+        sizes[images.ref(folder)] = round(image_size_mb(images.ref(folder)))
+        say(f"{images.ref(folder)}: {sizes[images.ref(folder)]} MB, {time.monotonic() - start:.0f} s")
+
+    out = ROOT / "build" / "images.json"
+    out.parent.mkdir(exist_ok=True)
+    known = json.loads(out.read_text()) if out.exists() else {}
+    out.write_text(json.dumps({**known, **sizes}, indent=2) + "\n")
+    say("images: " + ", ".join(f"{ref} {mb} MB" for ref, mb in sizes.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except DockerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1)

@@ -1,0 +1,62 @@
+"""Regenerate every image's lock (requirements.lock, with hashes) from its requirements.in.
+
+Locks are for the images' platform: Linux x86_64 (manylinux_2_28) and the Python
+of the images' Debian release (images/images.toml). A framework image's lock is
+resolved with the foundations lock as constraints, so the packages the images
+share keep the same versions everywhere.
+
+Usage: python -m tools.lock [image ...]     (make lock)
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tools.config import ROOT, load_images
+
+PLATFORM = "x86_64-manylinux_2_28"
+
+
+def pins_without_hashes(lock: Path) -> str:
+    """The `name==version` lines of a lock, usable as pip/uv constraints."""
+    return "\n".join(m.group(0) for m in re.finditer(r"^[A-Za-z0-9_.\-\[\]]+==[^\s\\;]+", lock.read_text(), re.M)) + "\n"
+
+
+def compile_lock(image: str, python: str, constraints: Path | None) -> None:
+    folder = ROOT / "images" / image
+    cmd = [sys.executable, "-m", "uv", "pip", "compile", "requirements.in",
+           "--python-version", python, "--python-platform", PLATFORM,
+           "--generate-hashes", "--native-tls", "--quiet",
+           "--custom-compile-command", "make lock",
+           "-o", "requirements.lock"]
+    if constraints:
+        cmd += ["--constraint", str(constraints)]
+    print(f"==> locking images/{image} (Python {python}, {PLATFORM})", flush=True)
+    subprocess.run(cmd, cwd=folder, check=True)
+
+
+def main(argv: list[str]) -> int:
+    images = load_images()
+    wanted = argv or list(images.images)
+    unknown = [name for name in wanted if name not in images.images]
+    if unknown:
+        print(f"error: unknown image(s) {unknown}; images are {list(images.images)}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in images.build_order():
+            if name not in wanted:
+                continue
+            parent = images.images[name].parent
+            constraints = None
+            if parent:
+                constraints = Path(tmp) / f"{parent}.txt"
+                constraints.write_text(pins_without_hashes(ROOT / "images" / parent / "requirements.lock"))
+            compile_lock(name, images.python, constraints)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

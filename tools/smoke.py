@@ -1,0 +1,133 @@
+"""Image CI: run, inside each built image, every notebook that image can run.
+
+The foundations notebooks run in every image (students open them there too);
+each framework's notebooks run in its own image. Each run is papermill with
+SMOKE=True, the image's kernel, the manifest's wall-clock budget, no network
+(--network none proves the course runs offline). Plus a package check per image.
+
+Writes build/smoke/report.json and build/smoke/report.md (image, notebook,
+status, seconds, and each image's size) and exits non-zero if anything failed,
+naming the image, the notebook, the cell and the error.
+
+Usage: python3 -m tools.smoke [image ...] [--notebook FILE ...]     (make smoke)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tools.config import ROOT, Images, load_course, load_images
+from tools.docker import DockerError, image_exists, image_size_mb
+
+REPORT_DIR = ROOT / "build" / "smoke"
+RUNNER = ROOT / "tools" / "smoke_runner.py"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> None:
+    cmd = ["docker", "run", "--rm", "--network", "none", "--user", "1000:1000",
+           "-v", f"{RUNNER}:/smoke/runner.py:ro", "-v", f"{out}:/smoke/out"]
+    for key, value in env.items():
+        cmd += ["-e", f"{key}={value}"]
+    cmd += [ref, "python", "/smoke/runner.py", "--out", "/smoke/out", *args]
+    proc = subprocess.run(cmd)
+    if proc.returncode != 0:
+        raise DockerError(f"the smoke runner itself failed in {ref} (exit {proc.returncode})")
+
+
+def run_image(images: Images, folder: str, only: set[str] | None = None) -> dict:
+    """Smoke-test one image; returns its report entry."""
+    image = images.images[folder]
+    ref = images.ref(folder)
+    if not image_exists(ref):
+        raise DockerError(f"image {ref} is not built (run: make images)")
+    course = load_course(images=images)
+    notebooks = course.for_environments({images.foundations.environment, image.environment})
+    if only is not None:
+        notebooks = [nb for nb in notebooks if nb.file in only]
+    out = REPORT_DIR / folder
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    out.chmod(0o777)  # written by jovyan (uid 1000) inside the container
+    (out / "plan.json").write_text(json.dumps([{"file": nb.file, "budget": nb.smoke_budget} for nb in notebooks]))
+
+    start = time.monotonic()
+    say(f"{ref}: package check")
+    check_args = ["--check", "--framework", image.framework]
+    for lib in image.cuda_libs:
+        check_args += ["--cuda-lib", lib]
+    _docker_run(ref, out, image.smoke_env, check_args)
+    check = json.loads((out / "check.json").read_text())
+    say(f"{ref}: {len(notebooks)} notebooks (SMOKE=True)")
+    results = []
+    if notebooks:
+        _docker_run(ref, out, image.smoke_env, ["--plan", "/smoke/out/plan.json"])
+        results = json.loads((out / "results.json").read_text())
+    return {"image": ref, "folder": folder, "size_mb": round(image_size_mb(ref)),
+            "check": check, "notebooks": results, "seconds": round(time.monotonic() - start, 1)}
+
+
+def failures(entry: dict) -> list[str]:
+    problems = []
+    if entry["check"].get("status") != "passed":
+        problems.append(f"{entry['image']}: package check failed: {json.dumps(entry['check'])}")
+    for r in entry["notebooks"]:
+        if r["status"] != "passed":
+            where = f" cell {r['cell']} ({r.get('cell_source', '')})" if r.get("cell") else ""
+            problems.append(f"{entry['image']}: {r['notebook']}:{where} {r['status']}: {r.get('error', '')}")
+    return problems
+
+
+def markdown(report: list[dict]) -> str:
+    lines = ["# Smoke report", "", "| image | size (MB) | framework | GPUs seen | CUDA libraries | check |",
+             "|---|---:|---|---:|---|---|"]
+    for e in report:
+        c = e["check"]
+        fw = f"{c.get('framework')} {c.get('version')}" if c.get("framework") else "none"
+        lines.append(f"| {e['image']} | {e['size_mb']} | {fw} | {c.get('gpus', '-')} | "
+                     f"{', '.join(c.get('cuda_libs', [])) or '-'} | {c.get('status')} |")
+    lines += ["", "| image | notebook | status | seconds | budget |", "|---|---|---|---:|---:|"]
+    for e in report:
+        for r in e["notebooks"]:
+            lines.append(f"| {e['image']} | {r['notebook']} | {r['status']} | {r['seconds']} | {r['budget']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
+    parser.add_argument("--notebook", action="append", help="only these notebook files")
+    opts = parser.parse_args(argv)
+    images = load_images()
+    unknown = [i for i in opts.images if i not in images.images]
+    if unknown:
+        parser.error(f"unknown image(s) {unknown}; allowed: {list(images.images)}")
+    folders = [f for f in images.build_order() if not opts.images or f in opts.images]
+    report = []
+    for folder in folders:
+        report.append(run_image(images, folder, set(opts.notebook) if opts.notebook else None))
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (REPORT_DIR / "report.md").write_text(markdown(report))
+    print(markdown(report))
+    problems = [p for e in report for p in failures(e)]
+    for p in problems:
+        print(f"FAIL {p}", file=sys.stderr)
+    say(f"report: {REPORT_DIR.relative_to(ROOT)}/report.md")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except DockerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1)
