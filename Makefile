@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help up images smoke test test-fast test-images lock readme clean engine
+.PHONY: help up down status logs roster codes images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,12 +21,31 @@ help: ## Show this help
 engine: ## Make sure a Docker engine answers (installs Debian's docker.io as root if none)
 	@tools/ensure_docker.sh
 
-up: images ## Build what is missing and start the classroom
-	@echo "==> Images built. The classroom hub (hub/) comes next; for now, run a notebook image by hand:"
-	@echo "    docker run --rm -p 8888:8888 $$($(PYTHON) -m tools.config refs | cut -d' ' -f1) jupyter lab --ip=0.0.0.0"
+up: ## Build what is missing, start the classroom, print its URL and the first instructor's login
+	@$(PYTHON) -m tools.classroom check-settings
+	@$(MAKE) --no-print-directory images hub-image
+	@$(PYTHON) -m tools.stack up
+
+down: ## Stop the classroom (the hub's state and all student files are kept)
+	@$(PYTHON) -m tools.stack down
+
+status: ## Show the hub and the running student servers
+	@$(PYTHON) -m tools.stack status
+
+logs: ## Follow the hub's log
+	@$(PYTHON) -m tools.stack logs
+
+roster: ## After editing the roster: create the new accounts and print pending enrolment codes
+	@$(PYTHON) -m tools.stack roster
+
+codes: ## Print the enrolment codes not yet replaced by a password
+	@$(PYTHON) -m tools.stack codes
 
 images: engine ## Build the course images (cached; CA_BUNDLE=path for builds behind TLS interception)
 	@$(PYTHON) -m tools.build $(IMAGES)
+
+hub-image: engine ## Build the classroom hub image (hub/)
+	@$(PYTHON) -m tools.build --hub
 
 smoke: images ## Run every notebook in every image it belongs to (report: build/smoke/report.md)
 	@$(PYTHON) -m tools.smoke $(IMAGES)
@@ -37,17 +56,17 @@ $(VENV)/.installed: tests/requirements.txt
 	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
 	@touch $@
 
-test: ## Run all the tests: fast notebook/config tests, then the images and their smoke runs
+test: ## Run all the tests: fast tests, then the images (smoke runs) and the classroom end to end
 	@$(MAKE) --no-print-directory test-fast
-	@$(MAKE) --no-print-directory images
+	@$(MAKE) --no-print-directory images hub-image
 	@$(MAKE) --no-print-directory test-images
 
 test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 	@echo "==> Fast tests (no Docker)"
 	@$(VENV)/bin/pytest -q -m "not docker" tests
 
-test-images: $(VENV)/.installed engine ## Only the tests on built images (smoke runs included)
-	@echo "==> Image tests (papermill in every image)"
+test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
+	@echo "==> Image and classroom tests (papermill in every image; a real hub on port 18000)"
 	@$(VENV)/bin/pytest -q -rA -m docker tests
 
 lock: $(VENV)/.installed ## Regenerate every image's lock (with hashes) from its requirements.in

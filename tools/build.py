@@ -1,8 +1,9 @@
 """Build the course images in dependency order, with progress.
 
-For each image: the Debian base (pulled, or bootstrapped when no registry answers),
-then the foundations stack, the foundations image, and each framework image on
-the foundations stack. Docker's layer cache makes a rebuild with nothing changed
+The Debian base (pulled, or bootstrapped when no registry answers), then per
+image its stack (images/<folder>/Dockerfile, tagged <name>-stack; framework
+stacks build on the foundations stack) and the course image on top of that stack
+(images/course.Dockerfile). Docker's layer cache makes a rebuild with nothing changed
 take seconds. Sizes are written to build/images.json.
 
 Usage: python3 -m tools.build [image ...]   (make images; CA_BUNDLE=path for TLS interception)
@@ -24,10 +25,8 @@ def say(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def docker_build(tag: str, dockerfile: str, *, target: str | None, args: dict[str, str], ca_bundle: str | None) -> None:
+def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: str | None) -> None:
     cmd = [*build_client(), "build", "--progress=plain", "-f", dockerfile, "-t", tag]
-    if target:
-        cmd += ["--target", target]
     for key, value in args.items():
         cmd += ["--build-arg", f"{key}={value}"]
     if ca_bundle:
@@ -41,6 +40,7 @@ def docker_build(tag: str, dockerfile: str, *, target: str | None, args: dict[st
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
+    parser.add_argument("--hub", action="store_true", help="build only the classroom hub image (hub/)")
     parser.add_argument("--ca-bundle", default=os.environ.get("CA_BUNDLE") or None,
                         help="CA bundle that pip trusts during the build only (TLS interception)")
     opts = parser.parse_args(argv)
@@ -55,6 +55,11 @@ def main(argv: list[str]) -> int:
     order = [f for f in images.build_order() if f in wanted or any(
         images.images[w].parent == f for w in wanted)]
     subprocess.run([str(ROOT / "tools" / "base_os.sh"), images.debian], check=True)
+    if opts.hub:
+        say(f"{images.hub_ref} (the classroom hub)")
+        docker_build(images.hub_ref, "hub/Dockerfile",
+                     args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
+        return 0
 
     sizes: dict[str, float] = {}
     for step, folder in enumerate(order, start=1):
@@ -62,15 +67,14 @@ def main(argv: list[str]) -> int:
         dockerfile = f"images/{folder}/Dockerfile"
         start = time.monotonic()
         if not image.parent:
-            say(f"[{step}/{len(order)}] {images.stack_ref(folder)} (stack)")
-            docker_build(images.stack_ref(folder), dockerfile, target="stack",
-                         args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
-            docker_build(images.ref(folder), dockerfile, target=None,
-                         args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
+            say(f"[{step}/{len(order)}] {images.ref(folder)} (on debian:{images.debian}-slim)")
+            stack_args = {"DEBIAN_RELEASE": images.debian}
         else:
             say(f"[{step}/{len(order)}] {images.ref(folder)} (on {images.stack_ref(image.parent)})")
-            docker_build(images.ref(folder), dockerfile, target=None,
-                         args={"BASE": images.stack_ref(image.parent)}, ca_bundle=opts.ca_bundle)
+            stack_args = {"BASE": images.stack_ref(image.parent)}
+        docker_build(images.stack_ref(folder), dockerfile, args=stack_args, ca_bundle=opts.ca_bundle)
+        docker_build(images.ref(folder), "images/course.Dockerfile",
+                     args={"STACK": images.stack_ref(folder)}, ca_bundle=None)
         sizes[images.ref(folder)] = round(image_size_mb(images.ref(folder)))
         say(f"{images.ref(folder)}: {sizes[images.ref(folder)]} MB, {time.monotonic() - start:.0f} s")
 

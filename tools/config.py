@@ -54,6 +54,11 @@ class Images:
     debian: str
     python: str
     images: dict[str, Image]
+    hub_image: str = "dlcourse/hub"
+
+    @property
+    def hub_ref(self) -> str:
+        return f"{self.hub_image}:{self.tag}"
 
     def ref(self, folder: str) -> str:
         """Full reference (name:tag) of the course image built from images/<folder>."""
@@ -135,7 +140,8 @@ def load_images(path: Path = IMAGES_TOML) -> Images:
     envs = [i.environment for i in images.values()]
     if len(set(envs)) != len(envs):
         raise ConfigError(f"{where}: each image needs its own environment (found {envs})")
-    return Images(tag=tag, debian=debian, python=python, images=images)
+    return Images(tag=tag, debian=debian, python=python, images=images,
+                  hub_image=_require(data, "hub_image", str, str(where)))
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,8 @@ class Course:
         return [nb for nb in self.notebooks if nb.environment in environments]
 
 
-def load_course(path: Path = COURSE_TOML, images: Images | None = None) -> Course:
+def load_course(path: Path | None = None, images: Images | None = None) -> Course:
+    path = path or COURSE_TOML
     images = images or load_images()
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     data = tomllib.loads(path.read_text())
@@ -215,13 +222,15 @@ def main(argv: list[str]) -> int:
         print(" ".join(images.build_order()))
     elif query == "refs":
         print(" ".join(images.ref(f) for f in images.build_order()))
+    elif query == "hub":
+        print(images.hub_ref)
     elif query == "debian":
         print(images.debian)
     elif query == "check":
         load_course(images=images)
         print("configuration OK")
     else:
-        print("usage: python3 -m tools.config build-order|refs|debian|check", file=sys.stderr)
+        print("usage: python3 -m tools.config build-order|refs|hub|debian|check", file=sys.stderr)
         return 2
     return 0
 

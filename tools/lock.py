@@ -5,7 +5,9 @@ of the images' Debian release (images/images.toml). A framework image's lock is
 resolved with the foundations lock as constraints, so the packages the images
 share keep the same versions everywhere.
 
-Usage: python -m tools.lock [image ...]     (make lock)
+The hub image (hub/requirements.in) is locked the same way.
+
+Usage: python -m tools.lock [image ... | hub]     (make lock)
 """
 from __future__ import annotations
 
@@ -25,8 +27,7 @@ def pins_without_hashes(lock: Path) -> str:
     return "\n".join(m.group(0) for m in re.finditer(r"^[A-Za-z0-9_.\-\[\]]+==[^\s\\;]+", lock.read_text(), re.M)) + "\n"
 
 
-def compile_lock(image: str, python: str, constraints: Path | None) -> None:
-    folder = ROOT / "images" / image
+def compile_lock(folder: Path, python: str, constraints: Path | None) -> None:
     cmd = [sys.executable, "-m", "uv", "pip", "compile", "requirements.in",
            "--python-version", python, "--python-platform", PLATFORM,
            "--generate-hashes", "--native-tls", "--quiet",
@@ -34,14 +35,14 @@ def compile_lock(image: str, python: str, constraints: Path | None) -> None:
            "-o", "requirements.lock"]
     if constraints:
         cmd += ["--constraint", str(constraints)]
-    print(f"==> locking images/{image} (Python {python}, {PLATFORM})", flush=True)
+    print(f"==> locking {folder.relative_to(ROOT)} (Python {python}, {PLATFORM})", flush=True)
     subprocess.run(cmd, cwd=folder, check=True)
 
 
 def main(argv: list[str]) -> int:
     images = load_images()
-    wanted = argv or list(images.images)
-    unknown = [name for name in wanted if name not in images.images]
+    wanted = argv or [*images.images, "hub"]
+    unknown = [name for name in wanted if name not in images.images and name != "hub"]
     if unknown:
         print(f"error: unknown image(s) {unknown}; images are {list(images.images)}", file=sys.stderr)
         return 2
@@ -54,7 +55,9 @@ def main(argv: list[str]) -> int:
             if parent:
                 constraints = Path(tmp) / f"{parent}.txt"
                 constraints.write_text(pins_without_hashes(ROOT / "images" / parent / "requirements.lock"))
-            compile_lock(name, images.python, constraints)
+            compile_lock(ROOT / "images" / name, images.python, constraints)
+    if "hub" in wanted:   # the hub image runs on the same Debian release
+        compile_lock(ROOT / "hub", images.python, None)
     return 0
 
 

@@ -1,0 +1,106 @@
+# The classroom hub: JupyterHub + DockerSpawner + the roster authenticator.
+# Everything an instructor sets lives in hub/classroom.toml (validated by
+# tools/classroom.py); this file only maps it onto the libraries' options.
+import dataclasses
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import docker
+
+sys.path.insert(0, "/srv/hub")
+from tools.classroom import ConfigError, environment_choices, load_roster, load_settings  # noqa: E402
+from tools.config import load_images  # noqa: E402
+
+import spawn_form  # noqa: E402
+
+CONFIG = Path("/srv/classroom")
+STATE = Path("/srv/jupyterhub")
+PROJECT = os.environ["CLASSROOM_PROJECT"]           # compose project: names of user containers/volumes
+NETWORK = os.environ["CLASSROOM_NETWORK"]
+ROSTER = Path("/srv/roster") / os.environ.get("ROSTER_FILE", "roster.csv")
+
+try:
+    images = load_images(CONFIG / "images.toml")
+    if os.environ.get("CLASSROOM_IMAGE_TAG"):       # run another tag of the course images (tests, roll-outs)
+        images = dataclasses.replace(images, tag=os.environ["CLASSROOM_IMAGE_TAG"])
+    settings = load_settings(CONFIG / "classroom.toml", images)
+    roster = load_roster(ROSTER)
+    choices = environment_choices(images, settings["environments"]["offered"], CONFIG / "course.toml")
+except ConfigError as err:
+    sys.exit(f"classroom configuration error: {err}")
+
+c = get_config()  # noqa: F821
+hub, auth, limits = settings["hub"], settings["auth"], settings["limits"]
+
+# --- the hub itself: state in the volume, secrets generated once and kept there
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+token_file = STATE / "proxy_token"
+if not token_file.exists():
+    token_file.write_text(secrets.token_hex(32))
+    token_file.chmod(0o600)
+c.ConfigurableHTTPProxy.auth_token = token_file.read_text().strip()
+c.JupyterHub.bind_url = "http://:8000"
+if hub["https_cert"]:
+    c.JupyterHub.bind_url = "https://:8000"
+    c.JupyterHub.ssl_cert = f"/srv/tls/{hub['https_cert']}"
+    c.JupyterHub.ssl_key = f"/srv/tls/{hub['https_key']}"
+c.JupyterHub.hub_ip = "0.0.0.0"
+c.JupyterHub.hub_connect_ip = "hub"                 # compose service name on the classroom network
+
+# --- who gets in
+instructors = {m.username for m in roster.values() if m.role == "instructor"}
+if auth["type"] == "roster":
+    import nativeauthenticator
+    c.JupyterHub.authenticator_class = "classroom_auth.RosterAuthenticator"
+    c.JupyterHub.template_paths = [f"{os.path.dirname(nativeauthenticator.__file__)}/templates/"]
+    c.RosterAuthenticator.roster_path = str(ROSTER)
+    c.RosterAuthenticator.minimum_password_length = auth["minimum_password_length"]
+    c.RosterAuthenticator.allowed_failed_logins = auth["allowed_failed_logins"]
+    c.RosterAuthenticator.seconds_before_next_try = auth["lockout_seconds"]
+else:
+    # OAuth / LTI: the provider proves identity, the roster decides who may enter.
+    c.JupyterHub.authenticator_class = {"github": "github", "google": "google",
+                                        "lti13": "ltiauthenticator.lti13.auth.LTI13Authenticator"}[auth["type"]]
+    c.Authenticator.allowed_users = set(roster)
+    if auth["type"] in ("github", "google"):
+        c.OAuthenticator.client_id = auth["client_id"]
+        c.OAuthenticator.client_secret = os.environ.get("OAUTH_CLIENT_SECRET", "")
+        c.OAuthenticator.oauth_callback_url = auth["oauth_callback_url"]
+        if auth["allowed_organizations"]:
+            c.GitHubOAuthenticator.allowed_organizations = set(auth["allowed_organizations"])
+        if auth["hosted_domain"]:
+            c.GoogleOAuthenticator.hosted_domain = auth["hosted_domain"]
+    else:
+        c.LTI13Authenticator.client_id = [auth["client_id"]]
+        c.LTI13Authenticator.issuer = auth["issuer"]
+        c.LTI13Authenticator.authorize_url = auth["authorize_url"]
+        c.LTI13Authenticator.jwks_endpoint = auth["jwks_endpoint"]
+c.Authenticator.admin_users = instructors
+
+# --- each student's server
+c.JupyterHub.spawner_class = "docker"
+c.DockerSpawner.allowed_images = {ch["environment"]: ch["image"] for ch in choices}
+c.DockerSpawner.image = c.DockerSpawner.allowed_images[settings["environments"]["default"]]
+c.DockerSpawner.options_form = spawn_form.render(choices, settings["environments"]["default"])
+c.DockerSpawner.pull_policy = "never"                # images are built on this host (make up)
+c.DockerSpawner.prefix = PROJECT
+c.DockerSpawner.name_template = "{prefix}-{username}"
+c.DockerSpawner.network_name = NETWORK
+c.DockerSpawner.use_internal_ip = True
+c.DockerSpawner.remove = True                        # never restart a stale container with an old image
+c.DockerSpawner.volumes = {f"{PROJECT}-home-{{username}}": "/home/jovyan"}
+c.DockerSpawner.notebook_dir = "/home/jovyan"
+c.DockerSpawner.default_url = "/lab/tree/course/START-HERE.md"
+c.DockerSpawner.mem_limit = limits["memory"]
+c.DockerSpawner.cpu_limit = limits["cpus"]
+c.DockerSpawner.extra_create_kwargs = {"user": "1000:1000"}
+host_config = {"pids_limit": limits["pids"], "shm_size": limits["shm_size"].lower(),
+               "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
+if settings["gpu"]["policy"] == "shared":
+    host_config["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
+c.DockerSpawner.extra_host_config = host_config
+c.Spawner.start_timeout = hub["start_timeout"]
+c.Spawner.http_timeout = 120

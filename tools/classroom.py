@@ -1,0 +1,224 @@
+"""The instructor-facing configuration of the classroom: defaults, validation, roster.
+
+One module holds the defaults and the checks (the way The Littlest JupyterHub's
+configurer does), used by the hub at start (hub/jupyterhub_config.py), by the
+Makefile (`python3 -m tools.classroom ...`) and by the tests. A wrong value
+stops everything with one message naming the key, the value and what is allowed:
+the hub never starts half-configured.
+
+Files: hub/classroom.toml (the instructor's settings; see the comments there) and
+the roster CSV it names (username,role[,section]). Secrets come from the
+environment (OAUTH_CLIENT_SECRET), never from these files.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.config import ConfigError, Images, load_course, load_images
+
+ROOT = Path(__file__).resolve().parent.parent
+CLASSROOM_TOML = ROOT / "hub" / "classroom.toml"
+
+AUTH_TYPES = ("roster", "github", "google", "lti13")
+GPU_POLICIES = ("none", "shared")
+ROLES = ("student", "instructor")
+USERNAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+SIZE = re.compile(r"^[1-9][0-9]*(\.[0-9]+)?[kmg]$", re.I)
+
+DEFAULTS: dict = {
+    "hub": {
+        "port": 8000,                 # public port on this host
+        "https_cert": "",            # file in hub/tls/ ("" = plain HTTP)
+        "https_key": "",
+        "roster": "hub/roster.csv",  # relative to the repository
+        "start_timeout": 300,        # seconds a server may take to start
+    },
+    "auth": {
+        "type": "roster",
+        "minimum_password_length": 10,
+        "allowed_failed_logins": 5,
+        "lockout_seconds": 300,
+        "client_id": "",             # github / google / lti13
+        "oauth_callback_url": "",    # github / google
+        "allowed_organizations": [],  # github
+        "hosted_domain": [],         # google
+        "issuer": "",                # lti13
+        "authorize_url": "",         # lti13
+        "jwks_endpoint": "",         # lti13
+    },
+    "environments": {
+        "offered": [],               # [] = every environment of images/images.toml
+        "default": "foundations",
+    },
+    "limits": {
+        "memory": "4G",
+        "cpus": 2.0,
+        "pids": 1024,
+        "shm_size": "1G",
+    },
+    "gpu": {
+        "policy": "none",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    username: str
+    role: str
+    section: str
+    line: int
+
+
+def _merge(defaults: dict, given: dict, where: str) -> dict:
+    merged = copy.deepcopy(defaults)
+    for section, values in given.items():
+        if section not in defaults:
+            raise ConfigError(f"{where}: unknown section [{section}]; allowed: {', '.join(defaults)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        for key, value in values.items():
+            if key not in defaults[section]:
+                raise ConfigError(f"{where}: unknown key '{section}.{key}'; allowed: {', '.join(defaults[section])}")
+            want = type(defaults[section][key])
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+                raise ConfigError(f"{where}: '{section}.{key}' = {value!r} must be a {want.__name__}")
+            merged[section][key] = value
+    return merged
+
+
+def _choice(settings: dict, key: str, allowed, where: str) -> None:
+    section, name = key.split(".")
+    value = settings[section][name]
+    if value not in allowed:
+        raise ConfigError(f"{where}: '{key}' = {value!r}; allowed: {', '.join(map(str, allowed))}")
+
+
+def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> dict:
+    """The validated settings, defaults filled in."""
+    images = images or load_images()
+    where = str(path)
+    try:
+        given = tomllib.loads(path.read_text()) if path.exists() else {}
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{where}: not valid TOML ({err})") from None
+    s = _merge(DEFAULTS, given, where)
+    if not 1 <= s["hub"]["port"] <= 65535:
+        raise ConfigError(f"{where}: 'hub.port' = {s['hub']['port']}; allowed: 1 to 65535")
+    if bool(s["hub"]["https_cert"]) != bool(s["hub"]["https_key"]):
+        raise ConfigError(f"{where}: 'hub.https_cert' and 'hub.https_key' go together: set both (files in hub/tls/) or neither")
+    for key in ("https_cert", "https_key"):
+        value = s["hub"][key]
+        if value and ("/" in value or value.startswith(".")):
+            raise ConfigError(f"{where}: 'hub.{key}' = {value!r} must be a file name inside hub/tls/")
+    if not 30 <= s["hub"]["start_timeout"] <= 1800:
+        raise ConfigError(f"{where}: 'hub.start_timeout' = {s['hub']['start_timeout']}; allowed: 30 to 1800 seconds")
+    _choice(s, "auth.type", AUTH_TYPES, where)
+    if s["auth"]["minimum_password_length"] < 8:
+        raise ConfigError(f"{where}: 'auth.minimum_password_length' = {s['auth']['minimum_password_length']}; allowed: 8 or more")
+    if s["auth"]["type"] in ("github", "google", "lti13") and not s["auth"]["client_id"]:
+        raise ConfigError(f"{where}: 'auth.type' = {s['auth']['type']!r} needs 'auth.client_id' "
+                          "(and the secret in the environment variable OAUTH_CLIENT_SECRET for github/google)")
+    if s["auth"]["type"] == "lti13":
+        for key in ("issuer", "authorize_url", "jwks_endpoint"):
+            if not s["auth"][key]:
+                raise ConfigError(f"{where}: 'auth.type' = 'lti13' needs 'auth.{key}' (from your LMS's tool registration)")
+    envs = images.environments
+    offered = s["environments"]["offered"] or envs
+    for env in offered:
+        if env not in envs:
+            raise ConfigError(f"{where}: 'environments.offered' contains {env!r}; allowed: {', '.join(envs)}")
+    s["environments"]["offered"] = offered
+    _choice(s, "environments.default", offered, where)
+    for key in ("memory", "shm_size"):
+        if not SIZE.match(s["limits"][key]):
+            raise ConfigError(f"{where}: 'limits.{key}' = {s['limits'][key]!r}; allowed: a size like 512M, 4G")
+    if not 0.1 <= s["limits"]["cpus"] <= 256:
+        raise ConfigError(f"{where}: 'limits.cpus' = {s['limits']['cpus']}; allowed: 0.1 to 256")
+    if not 64 <= s["limits"]["pids"] <= 65536:
+        raise ConfigError(f"{where}: 'limits.pids' = {s['limits']['pids']}; allowed: 64 to 65536")
+    _choice(s, "gpu.policy", GPU_POLICIES, where)
+    return s
+
+
+def normalize_username(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def parse_roster(text: str, where: str = "roster") -> dict[str, Member]:
+    """username -> Member. Names are normalised (trimmed, lower case) and validated."""
+    rows = list(csv.reader(io.StringIO(text)))
+    members: dict[str, Member] = {}
+    for line, row in enumerate(rows, start=1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if line == 1 and row[0].strip().lower() == "username":
+            continue   # header
+        if len(row) < 2:
+            raise ConfigError(f"{where} line {line}: expected 'username,role[,section]', got {','.join(row)!r}")
+        name, role = normalize_username(row[0]), row[1].strip().lower()
+        if not USERNAME.match(name):
+            raise ConfigError(f"{where} line {line}: username {row[0].strip()!r} is not allowed; use 1-32 of "
+                              "a-z 0-9 _ - starting with a letter")
+        if role not in ROLES:
+            raise ConfigError(f"{where} line {line}: role {row[1].strip()!r} for {name!r}; allowed: {', '.join(ROLES)}")
+        if name in members:
+            raise ConfigError(f"{where} line {line}: username {row[0].strip()!r} collides with line "
+                              f"{members[name].line} ({name!r} after normalising)")
+        members[name] = Member(name, role, row[2].strip() if len(row) > 2 else "", line)
+    if not any(m.role == "instructor" for m in members.values()):
+        raise ConfigError(f"{where}: no instructor; at least one row needs role 'instructor'")
+    return members
+
+
+def load_roster(path: Path) -> dict[str, Member]:
+    if not path.exists():
+        raise ConfigError(f"roster {path} does not exist (copy hub/roster.example.csv and edit it)")
+    return parse_roster(path.read_text(), str(path))
+
+
+def environment_choices(images: Images, offered: list[str], course_path: Path | None = None) -> list[dict]:
+    """What the spawn form shows: each environment with its description and the parts it serves."""
+    course = load_course(course_path, images=images) if course_path else load_course(images=images)
+    choices = []
+    for env in offered:
+        image = images.by_environment(env)
+        parts = sorted({nb.part for nb in course.notebooks if nb.environment == env})
+        choices.append({"environment": env, "display_name": image.display_name, "description": image.description,
+                        "image": f"{image.name}:{images.tag}",
+                        "parts": [f"Part {p}: {course.parts[p]}" for p in parts]})
+    return choices
+
+
+def main(argv: list[str]) -> int:
+    """For the Makefile: `check` validates everything; `get SECTION.KEY` prints one value."""
+    settings = load_settings()
+    if argv[:1] == ["check-settings"]:
+        print(f"classroom settings OK ({CLASSROOM_TOML.relative_to(ROOT)})")
+    elif argv[:1] == ["check"]:
+        members = load_roster(ROOT / settings["hub"]["roster"])
+        print(f"classroom configuration OK ({len(members)} on the roster)")
+    elif argv[:1] == ["get"] and len(argv) == 2 and "." in argv[1]:
+        section, key = argv[1].split(".", 1)
+        print(settings[section][key])
+    else:
+        print("usage: python3 -m tools.classroom check | check-settings | get SECTION.KEY", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2)

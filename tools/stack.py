@@ -1,0 +1,170 @@
+"""Start, stop and inspect a classroom (a compose project), for the Makefile and the tests.
+
+The real classroom is project "dlcourse"; the tests use their own project name,
+port and network, so they never touch a running class.
+
+Usage: python3 -m tools.stack up|down|status|logs|roster|codes
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.classroom import CLASSROOM_TOML, ConfigError, load_roster, load_settings
+from tools.config import ROOT, load_images
+
+PROJECT = "dlcourse"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+@functools.cache
+def compose() -> list[str]:
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    raise SystemExit("error: neither 'docker compose' nor 'docker-compose' is installed "
+                     "(Debian/Ubuntu: apt-get install docker-compose)")
+
+
+@dataclass
+class Classroom:
+    project: str = PROJECT
+    port: int | None = None                  # None: from classroom.toml
+    roster: Path | None = None               # None: from classroom.toml
+    network: str | None = None
+    settings_path: Path = CLASSROOM_TOML
+    image_tag: str = ""                      # "" = the tag of images/images.toml
+
+    def __post_init__(self):
+        self.settings = load_settings(self.settings_path)
+        self.port = self.port or self.settings["hub"]["port"]
+        self.roster = (self.roster or ROOT / self.settings["hub"]["roster"]).resolve()
+        self.network = self.network or f"{self.project}-classroom"
+        self.scheme = "https" if self.settings["hub"]["https_cert"] else "http"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://localhost:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "COMPOSE_PROJECT_NAME": self.project, "HUB_IMAGE": load_images().hub_ref,
+                "HUB_PORT": str(self.port), "CLASSROOM_NETWORK": self.network,
+                "ROSTER_DIR": str(self.roster.parent), "ROSTER_FILE": self.roster.name,
+                "CLASSROOM_IMAGE_TAG": self.image_tag}
+
+    def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), *args], env=self.env(),
+                              cwd=ROOT, check=check, text=True, capture_output=capture)
+
+    def hub_exec(self, *cmd: str) -> str:
+        return self.compose("exec", "-T", "hub", *cmd, capture=True).stdout
+
+    def ready(self) -> bool:
+        try:
+            import ssl
+            ctx = ssl._create_unverified_context()  # the instructor's own certificate may be self-signed
+            with urllib.request.urlopen(f"{self.url}/hub/api/", timeout=3, context=ctx) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def up(self, timeout: float = 120) -> None:
+        load_roster(self.roster)
+        self.compose("up", "-d", "--remove-orphans")
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if time.monotonic() > deadline:
+                self.compose("logs", "--tail", "40", "hub", check=False)
+                raise SystemExit(f"error: the hub did not answer at {self.url} within {timeout:.0f} s (logs above)")
+            time.sleep(1)
+
+    def restart_hub(self, timeout: float = 120) -> None:
+        self.compose("restart", "hub")
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"error: the hub did not come back at {self.url}")
+            time.sleep(1)
+
+    def user_containers(self) -> list[str]:
+        out = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", f"name=^{self.project}-"],
+                             capture_output=True, text=True).stdout.split()
+        return [n for n in out if not n.startswith(f"{self.project}_") and n != f"{self.project}-hub-1"]
+
+    def down(self, volumes: bool = False) -> None:
+        """Stop the hub and every student server. volumes=True also deletes all data (tests only)."""
+        for name in self.user_containers():
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+        self.compose("down", "--remove-orphans", *(["--volumes"] if volumes else []), check=False)
+        if volumes:
+            vols = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"name=^{self.project}-home-"],
+                                  capture_output=True, text=True).stdout.split()
+            if vols:
+                subprocess.run(["docker", "volume", "rm", *vols], capture_output=True)
+
+    def codes(self) -> str:
+        return self.hub_exec("python3", "-m", "classroom_auth", "codes")
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    room = Classroom()
+    if command == "up":
+        if not room.roster.exists():
+            example = ROOT / "hub" / "roster.example.csv"
+            room.roster.write_text(example.read_text().splitlines()[0] + "\ninstructor,instructor,\n")
+            say(f"No roster yet: created {room.roster.relative_to(ROOT)} with one instructor; add your students there")
+        say(f"Starting the classroom (project {room.project})")
+        room.up()
+        members = load_roster(room.roster)
+        say(f"The classroom is up: {room.url}/  ({len(members)} on the roster)")
+        instructors = {m.username for m in members.values() if m.role == "instructor"}
+        lines = [l for l in room.codes().splitlines() if l.split()[:1] and l.split()[0] in instructors]
+        if lines:
+            print("    First login for instructors (username, one-time enrolment code; you will choose a password):")
+            print("\n".join(lines))
+        print("    Students' codes: make roster.  Stop: make down (keeps all data).")
+    elif command == "down":
+        room.down()
+        say("Classroom stopped; the hub's state and every student's files are kept (make up to start again)")
+    elif command == "status":
+        room.compose("ps")
+        print("Student servers:", ", ".join(room.user_containers()) or "none")
+        print(f"Hub at {room.url}: {'answering' if room.ready() else 'not answering'}")
+    elif command == "logs":
+        room.compose("logs", "--tail", "200", "-f", "hub")
+    elif command == "roster":
+        members = load_roster(room.roster)
+        say(f"Roster OK: {len(members)} people; restarting the hub to create new accounts (student servers keep running)")
+        room.restart_hub()
+        print("Pending enrolment codes (hand each student theirs):")
+        print(room.codes().rstrip())
+    elif command == "codes":
+        print(room.codes().rstrip())
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2)
+    except subprocess.CalledProcessError as err:
+        print(f"error: {' '.join(err.cmd[:4])}... failed (exit {err.returncode})", file=sys.stderr)
+        raise SystemExit(1)
