@@ -7,13 +7,13 @@ import secrets
 import sys
 from pathlib import Path
 
-import docker
 
 sys.path.insert(0, "/srv/hub")
 from tools.classroom import ConfigError, environment_choices, load_roster, load_settings  # noqa: E402
 from tools.config import load_images  # noqa: E402
 
 import spawn_form  # noqa: E402
+import spawn_hooks  # noqa: E402
 
 CONFIG = Path("/srv/classroom")
 STATE = Path("/srv/jupyterhub")
@@ -32,7 +32,7 @@ except ConfigError as err:
     sys.exit(f"classroom configuration error: {err}")
 
 c = get_config()  # noqa: F821
-hub, auth, limits = settings["hub"], settings["auth"], settings["limits"]
+hub, auth = settings["hub"], settings["auth"]
 
 # --- the hub itself: state in the volume, secrets generated once and kept there
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
@@ -47,6 +47,7 @@ if hub["https_cert"]:
     c.JupyterHub.bind_url = "https://:8000"
     c.JupyterHub.ssl_cert = f"/srv/tls/{hub['https_cert']}"
     c.JupyterHub.ssl_key = f"/srv/tls/{hub['https_key']}"
+c.JupyterHub.upgrade_db = True                      # a JupyterHub upgrade migrates (and backs up) the database
 c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_connect_ip = "hub"                 # compose service name on the classroom network
 
@@ -84,7 +85,8 @@ c.Authenticator.admin_users = instructors
 c.JupyterHub.spawner_class = "docker"
 c.DockerSpawner.allowed_images = {ch["environment"]: ch["image"] for ch in choices}
 c.DockerSpawner.image = c.DockerSpawner.allowed_images[settings["environments"]["default"]]
-c.DockerSpawner.options_form = spawn_form.render(choices, settings["environments"]["default"])
+c.DockerSpawner.options_form = spawn_form.render(choices, settings["environments"]["default"],
+                                                 gpu_choice=settings["gpu"]["policy"] == "exclusive")
 c.DockerSpawner.pull_policy = "never"                # images are built on this host (make up)
 c.DockerSpawner.prefix = PROJECT
 c.DockerSpawner.name_template = "{prefix}-{username}"
@@ -94,13 +96,19 @@ c.DockerSpawner.remove = True                        # never restart a stale con
 c.DockerSpawner.volumes = {f"{PROJECT}-home-{{username}}": "/home/jovyan"}
 c.DockerSpawner.notebook_dir = "/home/jovyan"
 c.DockerSpawner.default_url = "/lab/tree/course/START-HERE.md"
-c.DockerSpawner.mem_limit = limits["memory"]
-c.DockerSpawner.cpu_limit = limits["cpus"]
-c.DockerSpawner.extra_create_kwargs = {"user": "1000:1000"}
-host_config = {"pids_limit": limits["pids"], "shm_size": limits["shm_size"].lower(),
-               "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
-if settings["gpu"]["policy"] == "shared":
-    host_config["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
-c.DockerSpawner.extra_host_config = host_config
+hooks = spawn_hooks.SpawnHooks(settings, PROJECT)   # limits, isolation, GPUs: per server, at start
+hooks.rebuild()
+c.DockerSpawner.pre_spawn_hook = hooks.pre_spawn
+c.DockerSpawner.post_stop_hook = hooks.post_stop
+c.DockerSpawner.options_from_form = spawn_form.options_from_form
+c.DockerSpawner.environment = {"KERNEL_CULL_IDLE_TIMEOUT": str(settings["culling"]["kernel_idle_timeout"])}
 c.Spawner.start_timeout = hub["start_timeout"]
 c.Spawner.http_timeout = 120
+
+# --- idle servers are stopped by jupyterhub-idle-culler, with only the scopes it needs
+if settings["culling"]["server_idle_timeout"]:
+    c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
+                                "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
+    c.JupyterHub.services = [{"name": "idle-culler", "command": [
+        sys.executable, "-m", "jupyterhub_idle_culler",
+        f"--timeout={settings['culling']['server_idle_timeout']}", "--cull-every=60"]}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from html import escape
 
 
-def render(choices: list[dict], default: str) -> str:
+def render(choices: list[dict], default: str, gpu_choice: bool = False) -> str:
     rows = []
     for c in choices:
         checked = " checked" if c["environment"] == default else ""
@@ -16,4 +16,16 @@ def render(choices: list[dict], default: str) -> str:
             f'<small>For {escape(used_for)}</small></label>')
     return ('<p>Pick the environment your notebook needs (its title cell says which). '
             'Your files are the same in every environment.</p>'
-            '<div class="list-group">' + "".join(rows) + "</div>")
+            '<div class="list-group">' + "".join(rows) + "</div>"
+            + ('<label style="font-weight:normal"><input type="checkbox" name="gpu" value="1"> '
+               "Use a GPU (one of the classroom's GPUs is yours while your server runs)</label>"
+               if gpu_choice else ""))
+
+
+def options_from_form(formdata: dict) -> dict:
+    """The form's fields as the spawner's user_options."""
+    options = {}
+    if formdata.get("image"):
+        options["image"] = formdata["image"][0]
+    options["gpu"] = bool(formdata.get("gpu"))
+    return options

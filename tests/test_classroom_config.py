@@ -72,3 +72,20 @@ def test_spawn_choices_come_from_the_manifest(images, course):
     assert by_env["foundations"]["image"] == images.ref("base")
     for nb in course.notebooks:
         assert any(f"Part {nb.part}:" in p for p in by_env[nb.environment]["parts"])
+
+
+def test_culling_timeouts_are_checked(tmp_path):
+    assert settings_with(tmp_path, "[culling]\nserver_idle_timeout = 0")["culling"]["server_idle_timeout"] == 0
+    with pytest.raises(ConfigError, match="culling.kernel_idle_timeout"):
+        settings_with(tmp_path, "[culling]\nkernel_idle_timeout = 10")
+
+
+def test_spawn_form_offers_every_environment_with_the_default_checked(images):
+    import sys
+    from tools.config import ROOT
+    sys.path.insert(0, str(ROOT / "hub"))
+    import spawn_form
+    html = spawn_form.render(environment_choices(images, images.environments), "pytorch")
+    for env in images.environments:
+        assert f'name="image" value="{env}"' in html
+    assert 'value="pytorch" checked' in html and html.count("checked") == 1

@@ -93,3 +93,18 @@ def test_a_failing_notebook_is_reported_with_its_cell_and_error(tmp_path):
     entry = {"image": "img", "check": {"status": "passed"}, "notebooks": [result]}
     assert smoke.failures(entry) == ["img: broken.ipynb: cell 3 (raise ValueError('the loss went up')) failed: "
                                      "ValueError: the loss went up"]
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_idle_kernels_are_culled_by_the_server_configuration(folder):
+    script = ("from traitlets.config import Config; c = Config(); "
+              "exec(open('/etc/jupyter/jupyter_server_config.py').read(), {'get_config': lambda: c}); "
+              "print(c.MappingKernelManager.cull_idle_timeout, c.MappingKernelManager.cull_connected)")
+    assert run_in(folder, f'python -c "{script}"', "-e", "KERNEL_CULL_IDLE_TIMEOUT=600") == "600 True"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_start_hook_merges_the_course_and_restore_works(folder):
+    out = run_in(folder, "course-merge --home /tmp/c >/dev/null && echo change >> /tmp/c/START-HERE.md && "
+                         "course-restore --home /tmp/c START-HERE.md && ls /tmp/c | wc -l")
+    assert "Restored a fresh copy of START-HERE.md; your version is now START-HERE.mine-" in out

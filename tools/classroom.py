@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM_TOML = ROOT / "hub" / "classroom.toml"
 
 AUTH_TYPES = ("roster", "github", "google", "lti13")
-GPU_POLICIES = ("none", "shared")
+GPU_POLICIES = ("none", "shared", "exclusive")
+LIMIT_KEYS = ("memory", "cpus", "pids", "shm_size")
 ROLES = ("student", "instructor")
 USERNAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 SIZE = re.compile(r"^[1-9][0-9]*(\.[0-9]+)?[kmg]$", re.I)
@@ -62,9 +63,16 @@ DEFAULTS: dict = {
         "cpus": 2.0,
         "pids": 1024,
         "shm_size": "1G",
+        "environment": {},            # per environment: {pytorch = {memory = "8G"}}
+        "role": {},                   # per role: {instructor = {memory = "8G"}} (wins over environment)
     },
     "gpu": {
         "policy": "none",
+        "devices": [],                # exclusive: one entry per server: "0", "0,1", or a MIG UUID
+    },
+    "culling": {
+        "server_idle_timeout": 3600,  # stop a server idle this long (seconds; 0 = never)
+        "kernel_idle_timeout": 1800,  # shut down a kernel idle this long, freeing its (GPU) memory
     },
 }
 
@@ -139,15 +147,47 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
             raise ConfigError(f"{where}: 'environments.offered' contains {env!r}; allowed: {', '.join(envs)}")
     s["environments"]["offered"] = offered
     _choice(s, "environments.default", offered, where)
-    for key in ("memory", "shm_size"):
-        if not SIZE.match(s["limits"][key]):
-            raise ConfigError(f"{where}: 'limits.{key}' = {s['limits'][key]!r}; allowed: a size like 512M, 4G")
-    if not 0.1 <= s["limits"]["cpus"] <= 256:
-        raise ConfigError(f"{where}: 'limits.cpus' = {s['limits']['cpus']}; allowed: 0.1 to 256")
-    if not 64 <= s["limits"]["pids"] <= 65536:
-        raise ConfigError(f"{where}: 'limits.pids' = {s['limits']['pids']}; allowed: 64 to 65536")
+    _check_limits(s["limits"], "limits", where)
+    for group, names in (("environment", envs), ("role", ROLES)):
+        for name, override in s["limits"][group].items():
+            at = f"limits.{group}.{name}"
+            if name not in names:
+                raise ConfigError(f"{where}: '{at}': {name!r} is not a {group}; allowed: {', '.join(names)}")
+            if not isinstance(override, dict) or set(override) - set(LIMIT_KEYS):
+                raise ConfigError(f"{where}: '{at}' must be a table of {', '.join(LIMIT_KEYS)}")
+            _check_limits({**{k: s["limits"][k] for k in LIMIT_KEYS}, **override}, at, where)
     _choice(s, "gpu.policy", GPU_POLICIES, where)
+    devices = s["gpu"]["devices"]
+    if s["gpu"]["policy"] == "exclusive":
+        if not devices or not all(isinstance(d, str) and d.strip() for d in devices):
+            raise ConfigError(f"{where}: 'gpu.policy' = 'exclusive' needs 'gpu.devices', one entry per server, "
+                              "e.g. [\"0\", \"1\"] or [\"0,1\", \"2,3\"] or MIG UUIDs (nvidia-smi -L)")
+        seen: list[str] = [i.strip() for d in devices for i in d.split(",")]
+        twice = sorted({i for i in seen if seen.count(i) > 1})
+        if twice:
+            raise ConfigError(f"{where}: 'gpu.devices' gives device(s) {twice} to more than one server")
+    for key in ("server_idle_timeout", "kernel_idle_timeout"):
+        value = s["culling"][key]
+        if value != 0 and not 300 <= value <= 7 * 86400:
+            raise ConfigError(f"{where}: 'culling.{key}' = {value}; allowed: 0 (never) or 300 to 604800 seconds")
     return s
+
+
+def _check_limits(limits: dict, at: str, where: str) -> None:
+    for key in ("memory", "shm_size"):
+        if not isinstance(limits[key], str) or not SIZE.match(limits[key]):
+            raise ConfigError(f"{where}: '{at}.{key}' = {limits[key]!r}; allowed: a size like 512M, 4G")
+    if not isinstance(limits["cpus"], (int, float)) or not 0.1 <= limits["cpus"] <= 256:
+        raise ConfigError(f"{where}: '{at}.cpus' = {limits['cpus']!r}; allowed: 0.1 to 256")
+    if not isinstance(limits["pids"], int) or not 64 <= limits["pids"] <= 65536:
+        raise ConfigError(f"{where}: '{at}.pids' = {limits['pids']!r}; allowed: 64 to 65536")
+
+
+def limits_for(settings: dict, environment: str, role: str) -> dict:
+    """The limits of one server: the defaults, then its environment's, then its role's."""
+    limits = settings["limits"]
+    return {**{k: limits[k] for k in LIMIT_KEYS}, **limits["environment"].get(environment, {}),
+            **limits["role"].get(role, {})}
 
 
 def normalize_username(raw: str) -> str:

@@ -83,6 +83,8 @@ def failures(entry: dict) -> list[str]:
         if r["status"] != "passed":
             where = f" cell {r['cell']} ({r.get('cell_source', '')})" if r.get("cell") else ""
             problems.append(f"{entry['image']}: {r['notebook']}:{where} {r['status']}: {r.get('error', '')}")
+        elif r.get("stderr"):   # warnings a student would see in red
+            problems.append(f"{entry['image']}: {r['notebook']}: wrote to stderr: {' | '.join(r['stderr'][:3])}")
     return problems
 
 
