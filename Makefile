@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help up down status logs roster codes images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help up down status logs roster codes backup restore images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,12 @@ roster: ## After editing the roster: create the new accounts and print pending e
 
 codes: ## Print the enrolment codes not yet replaced by a password
 	@$(PYTHON) -m tools.stack codes
+
+backup: ## Write the hub's state and every student's files to backups/<date>.tar
+	@$(PYTHON) -m tools.stack backup
+
+restore: ## Bring a backup back: make restore BACKUP=backups/<file>.tar (never overwrites existing data)
+	@$(PYTHON) -m tools.stack restore "$(BACKUP)"
 
 images: engine ## Build the course images (cached; CA_BUNDLE=path for builds behind TLS interception)
 	@$(PYTHON) -m tools.build $(IMAGES)

@@ -48,6 +48,7 @@ if hub["https_cert"]:
     c.JupyterHub.ssl_cert = f"/srv/tls/{hub['https_cert']}"
     c.JupyterHub.ssl_key = f"/srv/tls/{hub['https_key']}"
 c.JupyterHub.upgrade_db = True                      # a JupyterHub upgrade migrates (and backs up) the database
+c.JupyterHub.cleanup_servers = False                 # a hub restart (make roster, upgrades) leaves servers running
 c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_connect_ip = "hub"                 # compose service name on the classroom network
 

@@ -14,6 +14,10 @@ class HubError(AssertionError):
     pass
 
 
+class KernelDied(HubError):
+    pass
+
+
 class Student:
     def __init__(self, base_url: str, name: str):
         self.base, self.name = base_url.rstrip("/"), name
@@ -100,9 +104,11 @@ class Student:
             out, deadline = [], time.monotonic() + timeout
             while time.monotonic() < deadline:
                 msg = json.loads(ws.recv())
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                    raise KernelDied(f"the kernel died ({content['execution_state']})")
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
-                kind, content = msg["msg_type"], msg["content"]
                 if kind == "stream" and content["name"] == "stdout":
                     out.append(content["text"])
                 elif kind == "error":

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.hubclient import HubError, Student
+from tests.hubclient import HubError, KernelDied, Student
 from tools.config import load_course, load_images
 from tools.docker import build_client, build_env
 from tools.stack import Classroom
@@ -30,7 +30,9 @@ def tag_images(tag):
 def room(tmp_path_factory):
     roster = tmp_path_factory.mktemp("roster") / "roster.csv"
     roster.write_text("username,role,section\nteacher,instructor,\nada,student,a\nbob,student,b\ncarol,student,b\n")
-    room = Classroom(project="dlcourse-test", port=18000, roster=roster, image_tag=TAG)
+    settings = roster.parent / "classroom.toml"
+    settings.write_text('[limits]\nmemory = "2G"\npids = 512\n')
+    room = Classroom(project="dlcourse-test", port=18000, roster=roster, image_tag=TAG, settings_path=settings)
     room.down(volumes=True)                           # leftovers of an interrupted run
     tag_images(TAG)
     room.up()
@@ -164,3 +166,108 @@ def test_a_student_cannot_open_anothers_server_and_an_instructor_can(room, ada, 
         assert ada.server_get("/api/status").status_code == 200
     finally:
         ada.stop()
+
+
+ISOLATION_PROBE = r"""
+import json, os, socket, urllib.request
+status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+system = ("/proc", "/dev", "/sys", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
+mounts = sorted({line.split()[4] for line in open("/proc/self/mountinfo")
+                 if line.split()[4] != "/" and not line.split()[4].startswith(system)})
+def reachable(port):
+    try:
+        socket.create_connection(("hub", port), timeout=3).close()
+        return True
+    except OSError:
+        return False
+def hub_api(path):
+    req = urllib.request.Request(os.environ["JUPYTERHUB_API_URL"] + path,
+                                 headers={"Authorization": "token " + os.environ["JUPYTERHUB_API_TOKEN"]})
+    try:
+        return urllib.request.urlopen(req, timeout=5).status
+    except urllib.error.HTTPError as err:
+        return err.code
+print(json.dumps({"uid": os.getuid(), "nonewprivs": status["NoNewPrivs"].strip(), "capeff": status["CapEff"].strip(),
+                  "docker_socket": os.path.exists("/var/run/docker.sock"), "mounts": mounts,
+                  "proxy_api": reachable(8001), "hub_api_own": hub_api("/user"), "hub_api_users": hub_api("/users")}))
+"""
+
+
+def test_a_student_container_is_isolated(ada):
+    import json
+    ada.start("foundations")
+    try:
+        probe = json.loads(ada.run(ISOLATION_PROBE))
+        inspect = json.loads(subprocess.run(["docker", "inspect", "dlcourse-test-ada"], capture_output=True,
+                                            text=True, check=True).stdout)[0]["HostConfig"]
+    finally:
+        ada.stop()
+    assert probe["uid"] == 1000
+    assert probe["nonewprivs"] == "1", "no-new-privileges is not set"
+    assert int(probe["capeff"], 16) == 0, f"capabilities left: {probe['capeff']}"
+    assert probe["docker_socket"] is False, "the Docker socket reached a student"
+    assert probe["mounts"] == ["/home/jovyan"], f"host mounts other than the home volume: {probe['mounts']}"
+    assert probe["proxy_api"] is False, "the proxy's API is reachable from a student container"
+    assert probe["hub_api_own"] == 200 and probe["hub_api_users"] == 403, probe
+    assert inspect["PidsLimit"] == 512 and inspect["Memory"] == 2 * 1024 ** 3, "limits from classroom.toml not applied"
+    assert inspect["Privileged"] is False and inspect["CapDrop"] == ["ALL"]
+
+
+def test_running_out_of_memory_loses_the_kernel_not_the_server_or_the_hub(room, ada):
+    ada.start("foundations")
+    try:
+        with pytest.raises(KernelDied):
+            ada.run("hog = b'x' * (3 * 1024 ** 3)", timeout=120)
+        assert ada.server_get("/api/status").status_code == 200, "the server died with the kernel"
+        assert room.ready(), "the hub stopped answering"
+        assert ada.run("print(1 + 1)").strip() == "2"
+    finally:
+        ada.stop()
+
+
+def test_hub_restart_keeps_logins_and_work(room, ada):
+    ada.start("foundations")
+    ada.run("open('/home/jovyan/before-restart.txt', 'w').write('kept')")
+    room.restart_hub()
+    assert ada.api("GET", "/users/ada").status_code == 200, "the student's login did not survive a hub restart"
+    try:
+        assert ada.run("print(open('/home/jovyan/before-restart.txt').read())").strip() == "kept"
+    finally:
+        ada.stop()
+
+
+def test_metrics_need_a_token_with_read_metrics(room, teacher):
+    import requests
+    assert requests.get(f"{room.url}/hub/metrics", timeout=30).status_code == 403
+    r = requests.get(f"{room.url}/hub/metrics", headers={"Authorization": f"token {teacher.token()}"}, timeout=30)
+    assert r.status_code == 200 and "jupyterhub_" in r.text
+
+
+def test_idle_culler_runs_as_a_service_with_only_its_scopes(room, teacher):
+    services = teacher.api("GET", "/services").json()
+    assert "idle-culler" in services, services
+    culler = services["idle-culler"]
+    assert culler["pid"], f"the culler is not running: {culler}"
+    assert culler["roles"] == ["idle-culler"], culler
+    assert "--timeout=3600" in " ".join(culler["command"])
+
+
+def test_backup_and_restore_into_a_fresh_classroom(room, ada, tmp_path):
+    ada.start("foundations")
+    ada.run("open('/home/jovyan/thesis.txt', 'w').write('chapter one')")
+    ada.stop()
+    archive = room.backup(tmp_path)
+    room.down(volumes=True)                       # the machine is gone: no hub state, no homes
+    assert room.volumes() == []
+    restored = room.restore(archive)
+    assert "dlcourse-test-home-ada" in restored
+    with pytest.raises(SystemExit, match="overwrite"):
+        room.restore(archive)                     # never over existing data
+    room.up()
+    back = Student(room.url, "ada")
+    assert back.login(PASSWORD), "ada's password did not come back with the hub state"
+    back.start("foundations")
+    try:
+        assert back.run("print(open('/home/jovyan/thesis.txt').read())").strip() == "chapter one"
+    finally:
+        back.stop()

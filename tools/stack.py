@@ -3,15 +3,18 @@
 The real classroom is project "dlcourse"; the tests use their own project name,
 port and network, so they never touch a running class.
 
-Usage: python3 -m tools.stack up|down|status|logs|roster|codes
+Usage: python3 -m tools.stack up|down|status|logs|roster|codes|backup|restore ARCHIVE
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -62,7 +65,7 @@ class Classroom:
         return {**os.environ, "COMPOSE_PROJECT_NAME": self.project, "HUB_IMAGE": load_images().hub_ref,
                 "HUB_PORT": str(self.port), "CLASSROOM_NETWORK": self.network,
                 "ROSTER_DIR": str(self.roster.parent), "ROSTER_FILE": self.roster.name,
-                "CLASSROOM_IMAGE_TAG": self.image_tag}
+                "CLASSROOM_IMAGE_TAG": self.image_tag, "CLASSROOM_TOML": str(self.settings_path.resolve())}
 
     def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
         return subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), *args], env=self.env(),
@@ -117,6 +120,69 @@ class Classroom:
     def codes(self) -> str:
         return self.hub_exec("python3", "-m", "classroom_auth", "codes")
 
+    # --- backups: the hub's state volume and every student's home volume
+    def volumes(self) -> list[str]:
+        def ls(*filters: str) -> list[str]:
+            args = [a for f in filters for a in ("--filter", f)]
+            return subprocess.run(["docker", "volume", "ls", "-q", *args], capture_output=True, text=True).stdout.split()
+        state = ls(f"label=com.docker.compose.project={self.project}")
+        homes = [v for v in ls(f"name=^{self.project}-home-") if v.startswith(f"{self.project}-home-")]
+        return sorted(state) + sorted(homes)
+
+    def _helper(self, *args: str) -> None:
+        """Run tar in a throw-away container of the local Debian base image."""
+        image = f"debian:{load_images().debian}-slim"
+        subprocess.run(["docker", "run", "--rm", "--network", "none", *args[:-1], image, "sh", "-c", args[-1]],
+                       check=True, capture_output=True)
+
+    def backup(self, dest: Path) -> Path:
+        volumes = self.volumes()
+        if not volumes:
+            raise SystemExit(f"error: classroom {self.project!r} has no volumes to back up")
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = dest / f"{self.project}-{dt.datetime.now().strftime('%Y-%m-%dT%H%M%S')}.tar"
+        hub = subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), "ps", "-q", "hub"], env=self.env(),
+                             capture_output=True, text=True).stdout.strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            if hub:
+                subprocess.run(["docker", "pause", hub], capture_output=True)   # a consistent database copy
+            try:
+                for volume in volumes:
+                    say(f"backing up {volume}")
+                    self._helper("-v", f"{volume}:/data:ro", "-v", f"{tmp}:/backup",
+                                 f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .")
+            finally:
+                if hub:
+                    subprocess.run(["docker", "unpause", hub], capture_output=True)
+            Path(tmp, "manifest.json").write_text(json.dumps(
+                {"project": self.project, "created": dt.datetime.now().isoformat(), "volumes": volumes}, indent=1))
+            subprocess.run(["tar", "-cf", str(archive), "-C", tmp, "."], check=True)
+        return archive
+
+    def restore(self, archive: Path) -> list[str]:
+        """Bring an archive's volumes back into this classroom (renamed to its project).
+        Refuses to overwrite a volume that exists: nothing is ever lost by a restore."""
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["tar", "-xf", str(archive), "-C", tmp], check=True)
+            manifest = json.loads(Path(tmp, "manifest.json").read_text())
+            source = manifest["project"]
+            targets = {v: self.project + v[len(source):] for v in manifest["volumes"]}
+            existing = [t for t in targets.values() if subprocess.run(
+                ["docker", "volume", "inspect", t], capture_output=True).returncode == 0]
+            if existing:
+                raise SystemExit(f"error: these volumes exist and a restore would overwrite them: {', '.join(existing)}. "
+                                 "Restore on a fresh host, or remove them first (docker volume rm ...) if you are sure.")
+            for volume, target in targets.items():
+                say(f"restoring {target}")
+                labels = []
+                if not target.startswith(f"{self.project}-home-"):   # the hub's state belongs to compose
+                    labels = ["--label", f"com.docker.compose.project={self.project}",
+                              "--label", f"com.docker.compose.volume={target.split('_', 1)[-1]}"]
+                subprocess.run(["docker", "volume", "create", *labels, target], check=True, capture_output=True)
+                self._helper("-v", f"{target}:/data", "-v", f"{tmp}:/backup:ro",
+                             f"tar --numeric-owner -C /data -xzf /backup/{volume}.tar.gz")
+        return list(targets.values())
+
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
@@ -153,6 +219,15 @@ def main(argv: list[str]) -> int:
         print(room.codes().rstrip())
     elif command == "codes":
         print(room.codes().rstrip())
+    elif command == "backup":
+        archive = room.backup(Path(os.environ.get("BACKUP_DIR") or ROOT / "backups"))
+        say(f"Backup written: {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
+    elif command == "restore":
+        archive = Path(argv[1]) if len(argv) > 1 else None
+        if not archive or not archive.is_file():
+            raise SystemExit("usage: make restore BACKUP=backups/<file>.tar")
+        restored = room.restore(archive)
+        say(f"Restored {len(restored)} volumes; start the classroom with: make up")
     else:
         print(__doc__, file=sys.stderr)
         return 2
