@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help up down status logs roster codes backup restore images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help up down status logs roster codes backup restore loadtest images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ restore: ## Bring a backup back: make restore BACKUP=backups/<file>.tar (never o
 images: engine ## Build the course images (cached; CA_BUNDLE=path for builds behind TLS interception)
 	@$(PYTHON) -m tools.build $(IMAGES)
 
+loadtest: $(VENV)/.installed engine ## N students at once through the login form: make loadtest N=30 [ENV=pytorch]
+	@$(VENV)/bin/python -m tests.loadtest $(or $(N),30) $(or $(ENV),foundations)
+
 hub-image: engine ## Build the classroom hub image (hub/)
 	@$(PYTHON) -m tools.build --hub
 
@@ -72,6 +75,7 @@ test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 	@$(VENV)/bin/pytest -q -m "not docker" tests
 
 test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
+	@tools/ensure_browser.sh
 	@echo "==> Image and classroom tests (papermill in every image; a real hub on port 18000)"
 	@$(VENV)/bin/pytest -q -rA -m docker tests
 

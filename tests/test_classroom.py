@@ -13,6 +13,7 @@ from tools.stack import Classroom
 
 pytestmark = pytest.mark.docker
 IMAGES = load_images()
+LOAD_STUDENTS = ["load1", "load2", "load3"]   # `make loadtest N=30` runs the same at full size
 TAG = "e2e"                       # the test classroom runs its own tag of the course images
 PASSWORD = "a-long-passphrase-42"
 FRAMEWORK_CHECK = {"foundations": "import numpy, sklearn; print(numpy.__version__)",
@@ -29,7 +30,8 @@ def tag_images(tag):
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
     roster = tmp_path_factory.mktemp("roster") / "roster.csv"
-    roster.write_text("username,role,section\nteacher,instructor,\nada,student,a\nbob,student,b\ncarol,student,b\n")
+    roster.write_text("username,role,section\nteacher,instructor,\nada,student,a\nbob,student,b\ncarol,student,b\ndora,student,a\n"
+                      + "".join(f"{name},student,load\n" for name in LOAD_STUDENTS))
     settings = roster.parent / "classroom.toml"
     settings.write_text('[limits]\nmemory = "2G"\npids = 512\n')
     room = Classroom(project="dlcourse-test", port=18000, roster=roster, image_tag=TAG, settings_path=settings)
@@ -71,7 +73,7 @@ def teacher(room, codes):
 
 
 def test_every_roster_row_has_an_enrolment_code(codes):
-    assert set(codes) == {"teacher", "ada", "bob", "carol"}
+    assert set(codes) == {"teacher", "ada", "bob", "carol", "dora", *LOAD_STUDENTS}
 
 
 def test_someone_off_the_roster_cannot_sign_up_or_log_in(room, codes):
@@ -271,3 +273,69 @@ def test_backup_and_restore_into_a_fresh_classroom(room, ada, tmp_path):
         assert back.run("print(open('/home/jovyan/thesis.txt').read())").strip() == "chapter one"
     finally:
         back.stop()
+
+
+def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
+    """Headless Chromium (Debian's) through Playwright: log in, meet the start form,
+    open JupyterLab with the course folder, run a cell. Screenshots: build/test-artifacts/."""
+    import os
+    from playwright.sync_api import expect, sync_playwright
+    from tools.config import ROOT
+    shots = ROOT / "build" / "test-artifacts"
+    shots.mkdir(parents=True, exist_ok=True)
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        page.set_default_timeout(120_000)
+
+        def login(password):
+            page.goto(f"{room.url}/hub/login")
+            page.fill("#username_input", "dora")
+            page.fill("#password_input", password)
+            page.click("#login_submit")
+
+        login(codes["dora"])
+        page.goto(f"{room.url}/hub/change-password")
+        page.fill("#old_password_input", codes["dora"])
+        page.fill("#new_password_input", PASSWORD)
+        page.fill("#new_password_confirmation_input", PASSWORD)
+        page.click("#signup_submit")
+        expect(page.locator("body")).to_contain_text("success", ignore_case=True)
+
+        page.goto(f"{room.url}/hub/spawn")
+        for env in IMAGES.environments:                  # the start form offers every environment
+            expect(page.locator(f'input[name="image"][value="{env}"]')).to_have_count(1)
+        page.screenshot(path=str(shots / "browser-1-start-form.png"))
+        page.check('input[name="image"][value="foundations"]')
+        page.click('form input[type="submit"], form button[type="submit"]')
+        page.wait_for_url("**/user/dora/lab/**", timeout=180_000)
+        expect(page.locator(".jp-DirListing-content")).to_contain_text("course", timeout=120_000)
+
+        cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["path"].startswith("/user/dora")}
+        notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
+                               "outputs": [], "source": "print(6 * 7)"}],
+                    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                    "nbformat": 4, "nbformat_minor": 5}
+        r = page.request.put(f"{room.url}/user/dora/api/contents/scratch.ipynb",
+                             data={"type": "notebook", "content": notebook}, headers={"X-XSRFToken": cookies["_xsrf"]})
+        assert r.status in (200, 201), r.text()
+        page.goto(f"{room.url}/user/dora/lab/tree/scratch.ipynb")
+        page.locator(".jp-Cell .cm-content").first.click()
+        page.keyboard.press("Shift+Enter")
+        expect(page.locator(".jp-OutputArea-output").first).to_contain_text("42", timeout=120_000)
+        page.screenshot(path=str(shots / "browser-2-jupyterlab-cell.png"))
+        browser.close()
+    stopper = Student(room.url, "dora")
+    assert stopper.login(PASSWORD)
+    stopper.stop()
+
+
+def test_a_few_students_arrive_at_once(room, codes):
+    from tests import loadtest
+    report = loadtest.run(room, LOAD_STUDENTS, codes, "foundations")
+    print(loadtest.markdown(report))
+    assert report["ready"] == len(LOAD_STUDENTS), report["failures"]
+    assert report["p95_s"] < 120

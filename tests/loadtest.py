@@ -1,0 +1,149 @@
+"""Load test: N students arrive at once, through the real login form.
+
+Each student logs in with their enrolment code, chooses a password, logs in
+again, starts a server in ENV, runs a cell, and stops. Reports how many got a
+ready kernel, seconds from login to kernel answer (p50/p95/max), failures, and
+the hub's peak CPU and memory. Loopback only, bounded in count and time.
+
+Usage: python -m tests.loadtest N [ENV]      (make loadtest N=30 ENV=foundations)
+Writes build/loadtest/<env>-<n>.json and .md.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.hubclient import Student
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "load-test-passphrase-7"
+MAX_STUDENTS = 60
+
+
+def one_student(url: str, name: str, code: str, environment: str) -> dict:
+    t0 = time.monotonic()
+    result = {"student": name}
+    try:
+        s = Student(url, name)
+        assert s.login(code), "login with the enrolment code failed"
+        s.change_password(code, PASSWORD)
+        s = Student(url, name)
+        assert s.login(PASSWORD), "login with the new password failed"
+        s.start(environment, timeout=600)
+        assert s.run("print(6 * 7)", timeout=300).strip() == "42"
+        result["seconds"] = round(time.monotonic() - t0, 1)
+        result["ok"] = True
+        time.sleep(2)
+        result["server_memory_mb"] = container_memory_mb(f"{s.base}", name)
+        s.stop(timeout=120)
+    except Exception as err:  # a failure is a result here, not a crash of the load test
+        result.update(ok=False, error=f"{type(err).__name__}: {err}"[:300], seconds=round(time.monotonic() - t0, 1))
+    return result
+
+
+_CONTAINER_PREFIX = {"value": ""}
+
+
+def container_memory_mb(_url: str, name: str) -> float | None:
+    out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}",
+                          f"{_CONTAINER_PREFIX['value']}-{name}"], capture_output=True, text=True).stdout
+    return _to_mb(out.split("/")[0]) if out.strip() else None
+
+
+def _to_mb(text: str) -> float:
+    text = text.strip()
+    units = {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1000, "MB": 1, "GB": 1000, "B": 1 / 2**20}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return round(float(text[: -len(unit)]) * factor, 1)
+    return 0.0
+
+
+class HubSampler(threading.Thread):
+    """Peak CPU and memory of the hub container, sampled every second."""
+    def __init__(self, container: str):
+        super().__init__(daemon=True)
+        self.container, self.cpu, self.mem, self.stop_flag = container, 0.0, 0.0, threading.Event()
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.CPUPerc}} {{.MemUsage}}",
+                                  self.container], capture_output=True, text=True).stdout.split()
+            if len(out) >= 2:
+                self.cpu = max(self.cpu, float(out[0].rstrip("%") or 0))
+                self.mem = max(self.mem, _to_mb(out[1]))
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+def run(room, names: list[str], codes: dict[str, str], environment: str) -> dict:
+    _CONTAINER_PREFIX["value"] = room.project
+    hub = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={room.project}",
+                          "--filter", "label=com.docker.compose.service=hub"], capture_output=True, text=True).stdout.split()
+    sampler = HubSampler(hub[0]) if hub else None
+    if sampler:
+        sampler.start()
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        results = list(pool.map(lambda n: one_student(room.url, n, codes[n], environment), names))
+    if sampler:
+        sampler.stop_flag.set()
+        sampler.join(timeout=5)
+    ok = [r["seconds"] for r in results if r["ok"]]
+    memory = [r["server_memory_mb"] for r in results if r.get("server_memory_mb")]
+    return {"environment": environment, "students": len(names), "ready": len(ok),
+            "failures": [r for r in results if not r["ok"]],
+            "p50_s": percentile(ok, 0.5) if ok else None, "p95_s": percentile(ok, 0.95) if ok else None,
+            "max_s": max(ok) if ok else None, "wall_s": round(time.monotonic() - t0, 1),
+            "hub_peak_cpu_percent": sampler.cpu if sampler else None,
+            "hub_peak_memory_mb": sampler.mem if sampler else None,
+            "server_memory_mb_median": statistics.median(memory) if memory else None}
+
+
+def markdown(report: dict) -> str:
+    keys = ["environment", "students", "ready", "p50_s", "p95_s", "max_s", "wall_s", "hub_peak_cpu_percent",
+            "hub_peak_memory_mb", "server_memory_mb_median"]
+    lines = ["| " + " | ".join(keys) + " | failures |", "|" + "---|" * (len(keys) + 1)]
+    lines.append("| " + " | ".join(str(report[k]) for k in keys) + f" | {len(report['failures'])} |")
+    for f in report["failures"]:
+        lines.append(f"\n- {f['student']}: {f['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    from tools.stack import Classroom
+    n = int(argv[0]) if argv else 5
+    environment = argv[1] if len(argv) > 1 else "foundations"
+    if not 1 <= n <= MAX_STUDENTS:
+        raise SystemExit(f"error: N={n}; allowed: 1 to {MAX_STUDENTS}")
+    work = ROOT / "build" / "loadtest"
+    work.mkdir(parents=True, exist_ok=True)
+    names = [f"load{i:03d}" for i in range(1, n + 1)]
+    roster = work / "roster.csv"
+    roster.write_text("username,role\nteacher,instructor\n" + "".join(f"{name},student\n" for name in names))
+    room = Classroom(project="dlcourse-load", port=18100, roster=roster)
+    room.down(volumes=True)
+    try:
+        print(f"==> {n} students at once in {environment} (a fresh classroom on port {room.port})", flush=True)
+        room.up()
+        codes = {p[0]: p[1] for p in (l.split() for l in room.codes().splitlines()) if len(p) == 2}
+        report = run(room, names, codes, environment)
+    finally:
+        room.down(volumes=True)
+    (work / f"{environment}-{n}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (work / f"{environment}-{n}.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0 if report["ready"] == n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
