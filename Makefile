@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help up down status logs roster codes backup restore loadtest images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,8 +50,19 @@ restore: ## Bring a backup back: make restore BACKUP=backups/<file>.tar (never o
 images: engine ## Build the course images (cached; CA_BUNDLE=path for builds behind TLS interception)
 	@$(PYTHON) -m tools.build $(IMAGES)
 
-loadtest: $(VENV)/.installed engine ## N students at once through the login form: make loadtest N=30 [ENV=pytorch]
+loadtest: $(VENV)/.installed images hub-image ## N students at once through the login form: make loadtest N=30 [ENV=pytorch]
 	@$(VENV)/bin/python -m tests.loadtest $(or $(N),30) $(or $(ENV),foundations)
+
+k8s-values: $(VENV)/.installed ## Values for Zero to JupyterHub from hub/classroom.toml: deploy/kubernetes/values.yaml
+	@$(VENV)/bin/python -m tools.k8s_values
+
+k8s-lint: k8s-values ## helm template the chart with those values (needs helm and Z2JH_CHART=<unpacked chart>)
+	@command -v helm >/dev/null || { echo "helm is not installed: install it (https://helm.sh) to render the chart; the schema check runs in make test"; exit 0; }; \
+	 test -f "$(Z2JH_CHART)/Chart.yaml" || { echo "error: set Z2JH_CHART to an unpacked chart (helm pull jupyterhub/jupyterhub --untar)" >&2; exit 1; }; \
+	 helm template dlcourse "$(Z2JH_CHART)" --values deploy/kubernetes/values.yaml >/dev/null && echo "==> helm template: OK"
+
+push: images ## Tag and push the course images to kubernetes.registry (for the cluster)
+	@$(PYTHON) -m tools.build --push
 
 hub-image: engine ## Build the classroom hub image (hub/)
 	@$(PYTHON) -m tools.build --hub

@@ -54,20 +54,29 @@ class Student:
 
     # --- the student's server
     def start(self, environment: str, timeout: float = 300) -> float:
-        """Start a server in ENVIRONMENT and wait until it is ready; returns seconds taken."""
+        """Start a server in ENVIRONMENT and wait until it is ready, following the hub's progress
+        event stream as the browser's spawn page does; returns seconds taken."""
         t0 = time.monotonic()
         r = self.api("POST", f"/users/{self.name}/server", json={"image": environment})
         if r.status_code not in (201, 202):
             raise HubError(f"start for {self.name}: {r.status_code} {r.text[:300]}")
-        while time.monotonic() - t0 < timeout:
-            model = self.api("GET", f"/users/{self.name}").json()
-            server = model.get("servers", {}).get("")
-            if server and server.get("ready"):
-                return time.monotonic() - t0
-            if not server and not model.get("pending"):
-                raise HubError(f"{self.name}'s server stopped while starting")
-            time.sleep(0.5)
-        raise HubError(f"{self.name}'s server not ready after {timeout} s")
+        if r.status_code == 202:
+            with self.session.get(f"{self.base}/hub/api/users/{self.name}/server/progress", stream=True,
+                                  headers={"X-XSRFToken": self.xsrf()}, timeout=(30, timeout)) as events:
+                for line in events.iter_lines(decode_unicode=True):
+                    if not line or not line.startswith("data:"):
+                        continue
+                    event = json.loads(line[5:])
+                    if event.get("ready"):
+                        break
+                    if event.get("failed"):
+                        raise HubError(f"{self.name}'s server failed to start: {event.get('message')}")
+                    if time.monotonic() - t0 > timeout:
+                        raise HubError(f"{self.name}'s server not ready after {timeout} s")
+        model = self.api("GET", f"/users/{self.name}").json()
+        if not (model.get("servers", {}).get("") or {}).get("ready"):
+            raise HubError(f"{self.name}'s server is not ready: {model.get('pending')}")
+        return time.monotonic() - t0
 
     def stop(self, timeout: float = 60) -> None:
         self.api("DELETE", f"/users/{self.name}/server")

@@ -37,10 +37,26 @@ def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: 
         raise DockerError(f"building {tag} from {dockerfile} failed (build log above)")
 
 
+def push(images) -> int:
+    from tools.classroom import load_settings
+    registry = load_settings()["kubernetes"]["registry"]
+    if not registry:
+        raise DockerError("set kubernetes.registry in hub/classroom.toml to the registry your cluster pulls from")
+    for folder in images.build_order():
+        target = f"{registry}/{images.images[folder].name.split('/')[-1]}:{images.tag}"
+        say(f"pushing {target}")
+        subprocess.run(["docker", "tag", images.ref(folder), target], check=True)
+        if subprocess.run(["docker", "push", target]).returncode != 0:
+            raise DockerError(f"pushing {target} failed (docker login {registry.split('/')[0]} first?)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
     parser.add_argument("--hub", action="store_true", help="build only the classroom hub image (hub/)")
+    parser.add_argument("--push", action="store_true",
+                        help="tag the built course images for kubernetes.registry (hub/classroom.toml) and push them")
     parser.add_argument("--ca-bundle", default=os.environ.get("CA_BUNDLE") or None,
                         help="CA bundle that pip trusts during the build only (TLS interception)")
     opts = parser.parse_args(argv)
@@ -54,6 +70,8 @@ def main(argv: list[str]) -> int:
     wanted = set(opts.images or images.images)
     order = [f for f in images.build_order() if f in wanted or any(
         images.images[w].parent == f for w in wanted)]
+    if opts.push:
+        return push(images)
     subprocess.run([str(ROOT / "tools" / "base_os.sh"), images.debian], check=True)
     if opts.hub:
         say(f"{images.hub_ref} (the classroom hub)")

@@ -70,6 +70,13 @@ DEFAULTS: dict = {
         "policy": "none",
         "devices": [],                # exclusive: one entry per server: "0", "0,1", or a MIG UUID
     },
+    "kubernetes": {                   # make k8s-values (Zero to JupyterHub); ignored by the Docker classroom
+        "registry": "",               # where the cluster pulls the images from, e.g. "registry.my-uni.edu/dlcourse"
+        "storage_capacity": "10Gi",   # each student's home volume
+        "storage_class": "",          # "" = the cluster's default storage class
+        "gpu_profiles": True,         # also offer "<environment> with a GPU" (requests nvidia.com/gpu)
+        "gpus_per_server": 1,
+    },
     "culling": {
         "server_idle_timeout": 3600,  # stop a server idle this long (seconds; 0 = never)
         "kernel_idle_timeout": 1800,  # shut down a kernel idle this long, freeing its (GPU) memory
@@ -166,6 +173,14 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
         twice = sorted({i for i in seen if seen.count(i) > 1})
         if twice:
             raise ConfigError(f"{where}: 'gpu.devices' gives device(s) {twice} to more than one server")
+    k8s = s["kubernetes"]
+    if k8s["registry"] and not re.match(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$", k8s["registry"]):
+        raise ConfigError(f"{where}: 'kubernetes.registry' = {k8s['registry']!r}; allowed: a registry host and "
+                          "path like registry.example.org/dlcourse")
+    if not re.match(r"^[1-9][0-9]*(Mi|Gi|Ti)$", k8s["storage_capacity"]):
+        raise ConfigError(f"{where}: 'kubernetes.storage_capacity' = {k8s['storage_capacity']!r}; allowed: like 10Gi")
+    if not 1 <= k8s["gpus_per_server"] <= 16:
+        raise ConfigError(f"{where}: 'kubernetes.gpus_per_server' = {k8s['gpus_per_server']}; allowed: 1 to 16")
     for key in ("server_idle_timeout", "kernel_idle_timeout"):
         value = s["culling"][key]
         if value != 0 and not 300 <= value <= 7 * 86400:

@@ -38,7 +38,10 @@ def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> No
     for key, value in env.items():
         cmd += ["-e", f"{key}={value}"]
     cmd += [ref, "python", "/smoke/runner.py", "--out", "/smoke/out", *args]
-    proc = subprocess.run(cmd)
+    tag = ref.split(":")[0].split("/")[-1]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:                      # progress, one line per notebook, named by image
+            print(f"[{tag}] {line.rstrip()}", flush=True)
     if proc.returncode != 0:
         raise DockerError(f"the smoke runner itself failed in {ref} (exit {proc.returncode})")
 
@@ -113,9 +116,10 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown image(s) {unknown}; allowed: {list(images.images)}")
     folders = [f for f in images.build_order() if not opts.images or f in opts.images]
-    report = []
-    for folder in folders:
-        report.append(run_image(images, folder, set(opts.notebook) if opts.notebook else None))
+    from concurrent.futures import ThreadPoolExecutor
+    only = set(opts.notebook) if opts.notebook else None
+    with ThreadPoolExecutor(max_workers=2) as pool:   # two images at a time
+        report = list(pool.map(lambda folder: run_image(images, folder, only), folders))
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (REPORT_DIR / "report.md").write_text(markdown(report))

@@ -83,11 +83,20 @@ class Classroom:
         except (urllib.error.URLError, OSError):
             return False
 
+    def hub_restarts(self) -> int:
+        container = self.compose("ps", "-q", "hub", capture=True, check=False).stdout.strip()
+        out = subprocess.run(["docker", "inspect", "-f", "{{.RestartCount}}", container], capture_output=True,
+                             text=True).stdout.strip() if container else ""
+        return int(out) if out.isdigit() else 0
+
     def up(self, timeout: float = 120) -> None:
         load_roster(self.roster)
         self.compose("up", "-d", "--remove-orphans")
         deadline = time.monotonic() + timeout
         while not self.ready():
+            if self.hub_restarts() > 0:           # it exited: a configuration error, say it now
+                self.compose("logs", "--tail", "20", "hub", check=False)
+                raise SystemExit("error: the hub exited at start (its log is above); nothing was changed")
             if time.monotonic() > deadline:
                 self.compose("logs", "--tail", "40", "hub", check=False)
                 raise SystemExit(f"error: the hub did not answer at {self.url} within {timeout:.0f} s (logs above)")
