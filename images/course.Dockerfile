@@ -6,6 +6,8 @@
 ARG STACK
 FROM ${STACK}
 COPY images/base/start/jupyter_server_config.py /etc/jupyter/jupyter_server_config.py
+# No "check for news / updates" prompts for students (the labs are often offline).
+COPY images/base/start/overrides.json /opt/venv/share/jupyter/lab/settings/overrides.json
 COPY images/base/start/course_merge.py /usr/local/lib/dlcourse/course_merge.py
 COPY images/base/start/course-merge images/base/start/course-restore images/base/start/start-singleuser /usr/local/bin/
 CMD ["start-singleuser"]

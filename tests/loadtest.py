@@ -7,6 +7,7 @@ ready kernel, seconds from login to kernel answer (p50/p95/max), failures, and
 the hub's peak CPU and memory. Loopback only, bounded in count and time.
 
 Usage: python -m tests.loadtest N [ENV]      (make loadtest N=30 ENV=foundations)
+       python -m tests.loadtest bench [RUNS]  one student, login to kernel, RUNS times per environment
 Writes build/loadtest/<env>-<n>.json and .md.
 """
 from __future__ import annotations
@@ -134,8 +135,41 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bench(runs: int) -> list[dict]:
+    """One student at a time: login to a ready kernel, RUNS times per environment."""
+    from tools.config import load_images
+    from tools.stack import Classroom
+    work = ROOT / "build" / "loadtest"
+    work.mkdir(parents=True, exist_ok=True)
+    roster = work / "bench-roster.csv"
+    roster.write_text("username,role\nteacher,instructor\nbench,student\n")
+    room = Classroom(project="dlcourse-load", port=18100, roster=roster)
+    room.down(volumes=True)
+    rows = []
+    try:
+        room.up()
+        codes = {p[0]: p[1] for p in (l.split() for l in room.codes().splitlines()) if len(p) == 2}
+        enrol(room.url, "bench", codes["bench"])
+        _CONTAINER_PREFIX["value"] = room.project
+        for environment in load_images().environments:
+            results = [one_student(room.url, "bench", environment) for _ in range(runs)]
+            ok = [r["seconds"] for r in results if r["ok"]]
+            memory = [r["server_memory_mb"] for r in results if r.get("server_memory_mb")]
+            rows.append({"environment": environment, "runs": runs, "ok": len(ok),
+                         "p50_s": percentile(ok, 0.5) if ok else None, "p95_s": percentile(ok, 0.95) if ok else None,
+                         "idle_server_mb": statistics.median(memory) if memory else None})
+            print(rows[-1], flush=True)
+    finally:
+        room.down(volumes=True)
+    (work / f"bench-{runs}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    return rows
+
+
 def main(argv: list[str]) -> int:
     from tools.stack import Classroom
+    if argv[:1] == ["bench"]:
+        rows = bench(int(argv[1]) if len(argv) > 1 else 10)
+        return 0 if all(r["ok"] == r["runs"] for r in rows) else 1
     n = int(argv[0]) if argv else 5
     environment = argv[1] if len(argv) > 1 else "foundations"
     if not 1 <= n <= MAX_STUDENTS:
