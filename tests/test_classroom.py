@@ -323,11 +323,15 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
                              data={"type": "notebook", "content": notebook}, headers={"X-XSRFToken": cookies["_xsrf"]})
         assert r.status in (200, 201), r.text()
         page.goto(f"{room.url}/user/dora/lab/tree/scratch.ipynb")
-        page.locator(".jp-Cell .cm-content").first.click()
-        page.keyboard.press("Shift+Enter")
-        expect(page.locator(".jp-OutputArea-output").first).to_contain_text("42", timeout=120_000)
-        page.screenshot(path=str(shots / "browser-2-jupyterlab-cell.png"))
-        browser.close()
+        try:
+            # wait until the notebook's kernel is up ("Idle" in the status bar), then run the cell
+            expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(timeout=120_000)
+            page.locator(".jp-Cell .cm-content").first.click()
+            page.keyboard.press("Shift+Enter")
+            expect(page.locator(".jp-OutputArea-output").first).to_contain_text("42", timeout=120_000)
+        finally:
+            page.screenshot(path=str(shots / "browser-2-jupyterlab-cell.png"))
+            browser.close()
     stopper = Student(room.url, "dora")
     assert stopper.login(PASSWORD)
     stopper.stop()
