@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.hubclient import HubError, KernelDied, Student
+from tests.hubclient import KernelDied, Student
 from tools.config import load_course, load_images
 from tools.docker import build_client, build_env
 from tools.stack import Classroom

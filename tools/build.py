@@ -14,10 +14,9 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 
-from tools.config import ROOT, load_images
+from tools.config import ROOT, cli, load_images
 from tools.docker import DockerError, build_client, build_env, image_size_mb
 
 
@@ -105,8 +104,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except DockerError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(1)
+    cli(main, DockerError)

@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.config import ConfigError, Images, load_course, load_images
+from tools.config import ConfigError, Images, cli, load_course, load_images
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM_TOML = ROOT / "hub" / "classroom.toml"
@@ -272,8 +272,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2)
+    cli(main)

@@ -214,6 +214,19 @@ def load_course(path: Path | None = None, images: Images | None = None) -> Cours
                   parts=parts, notebooks=tuple(notebooks))
 
 
+def cli(main, *errors: type[Exception]) -> None:
+    """Run a tool's main(argv): a configuration error (exit 2) or one of ERRORS (exit 1)
+    is one line on stderr, never a traceback."""
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2)
+    except errors as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1)
+
+
 def main(argv: list[str]) -> int:
     """Small queries for the Makefile: `python3 -m tools.config <query>`."""
     images = load_images()
@@ -236,8 +249,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2)
+    cli(main)

@@ -20,11 +20,10 @@ Usage: python -m tools.k8s_values [OUTPUT]      (make k8s-values)
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from tools.classroom import CLASSROOM_TOML, ConfigError, environment_choices, limits_for, load_roster, load_settings
-from tools.config import ROOT, Images, load_images
+from tools.config import ROOT, Images, cli, load_images
 
 OUTPUT = ROOT / "deploy" / "kubernetes" / "values.yaml"
 HUB_FILES = Path("/usr/local/etc/dlcourse")     # where the hub pod gets our authenticator and roster
@@ -155,8 +154,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2)
+    cli(main)

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.config import ROOT, Images, load_course, load_images
+from tools.config import ROOT, Images, cli, load_course, load_images
 from tools.docker import DockerError, image_exists, image_size_mb
 
 REPORT_DIR = ROOT / "build" / "smoke"
@@ -132,8 +132,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except DockerError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(1)
+    cli(main, DockerError)

@@ -21,8 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.classroom import CLASSROOM_TOML, ConfigError, load_roster, load_settings
-from tools.config import ROOT, load_images
+from tools.classroom import CLASSROOM_TOML, load_roster, load_settings
+from tools.config import ROOT, cli, load_images
 
 PROJECT = "dlcourse"
 
@@ -244,11 +244,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2)
-    except subprocess.CalledProcessError as err:
-        print(f"error: {' '.join(err.cmd[:4])}... failed (exit {err.returncode})", file=sys.stderr)
-        raise SystemExit(1)
+    cli(main, subprocess.CalledProcessError)
