@@ -11,6 +11,7 @@ which creates the new accounts). Instructors are hub admins.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import secrets
@@ -107,6 +108,22 @@ class RosterAuthenticator(NativeAuthenticator):
         code = read_codes(Path(self.codes_path)).get(username)
         info = UserInfo.find(self.db, username)
         return code if code and info is not None and info.is_valid_password(code) else None
+
+    async def authenticate(self, handler, data):
+        """NativeAuthenticator's password check (with its lock-out), but the bcrypt
+        comparison runs in a thread: 30 students logging in at 9:00 no longer wait
+        for each other's hashing on the hub's event loop. (No 2FA in a classroom.)"""
+        username = self.normalize_username(data["username"])
+        user = self.get_user(username)
+        if user is None or (self.allowed_failed_logins and self.is_blocked(username)):
+            return None
+        stored = user.password
+        good = await asyncio.to_thread(bcrypt.checkpw, data["password"].encode(), stored)
+        if good and user.is_authorized:
+            self.successful_login(username)
+            return username
+        self.add_login_attempt(username)
+        return None
 
     def check_allowed(self, username, authentication=None):
         return username in self.roster()

@@ -343,3 +343,24 @@ def test_a_few_students_arrive_at_once(room, codes):
     print(loadtest.markdown(report))
     assert report["ready"] == len(LOAD_STUDENTS), report["failures"]
     assert report["p95_s"] < 120
+
+
+def test_https_when_the_instructor_gives_a_certificate_and_key(tmp_path):
+    import requests
+    tls, roster, settings = tmp_path / "tls", tmp_path / "roster.csv", tmp_path / "classroom.toml"
+    tls.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(tls / "key.pem"), "-out", str(tls / "cert.pem")], check=True, capture_output=True)
+    roster.write_text("teacher,instructor\n")
+    settings.write_text('[hub]\nhttps_cert = "cert.pem"\nhttps_key = "key.pem"\n')
+    room = Classroom(project="dlcourse-tls", port=18443, roster=roster, settings_path=settings, tls_dir=tls)
+    room.down(volumes=True)
+    try:
+        room.up()
+        assert room.url.startswith("https://")
+        r = requests.get(f"{room.url}/hub/api/", verify=str(tls / "cert.pem"), timeout=30)
+        assert r.status_code == 200 and "version" in r.json()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"http://localhost:{room.port}/hub/api/", timeout=10)
+    finally:
+        room.down(volumes=True)

@@ -49,6 +49,7 @@ class Classroom:
     network: str | None = None
     settings_path: Path = CLASSROOM_TOML
     image_tag: str = ""                      # "" = the tag of images/images.toml
+    tls_dir: Path = ROOT / "hub" / "tls"     # where https_cert and https_key are
 
     def __post_init__(self):
         self.settings = load_settings(self.settings_path)
@@ -65,7 +66,8 @@ class Classroom:
         return {**os.environ, "COMPOSE_PROJECT_NAME": self.project, "HUB_IMAGE": load_images().hub_ref,
                 "HUB_PORT": str(self.port), "CLASSROOM_NETWORK": self.network,
                 "ROSTER_DIR": str(self.roster.parent), "ROSTER_FILE": self.roster.name,
-                "CLASSROOM_IMAGE_TAG": self.image_tag, "CLASSROOM_TOML": str(self.settings_path.resolve())}
+                "CLASSROOM_IMAGE_TAG": self.image_tag, "CLASSROOM_TOML": str(self.settings_path.resolve()),
+                "TLS_DIR": str(Path(self.tls_dir).resolve())}
 
     def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
         return subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), *args], env=self.env(),
