@@ -83,7 +83,7 @@ else:
 c.Authenticator.admin_users = instructors
 
 # --- each student's server
-c.JupyterHub.spawner_class = "docker"
+c.JupyterHub.spawner_class = "classroom_spawner.ClassroomSpawner"   # DockerSpawner, Docker calls on 4 threads
 c.DockerSpawner.allowed_images = {ch["environment"]: ch["image"] for ch in choices}
 c.DockerSpawner.image = c.DockerSpawner.allowed_images[settings["environments"]["default"]]
 c.DockerSpawner.options_form = spawn_form.render(choices, settings["environments"]["default"],
