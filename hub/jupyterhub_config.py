@@ -27,6 +27,9 @@ try:
         images = dataclasses.replace(images, tag=os.environ["CLASSROOM_IMAGE_TAG"])
     settings = load_settings(CONFIG / "classroom.toml", images)
     roster = load_roster(ROSTER)
+    if settings["auth"]["type"] in ("github", "google") and not os.environ.get("OAUTH_CLIENT_SECRET"):
+        raise ConfigError(f"'auth.type' = {settings['auth']['type']!r} needs the environment variable "
+                          "OAUTH_CLIENT_SECRET (put it in .env next to the Makefile)")
     choices = environment_choices(images, settings["environments"]["offered"], CONFIG / "course.toml")
 except ConfigError as err:
     sys.exit(f"classroom configuration error: {err}")

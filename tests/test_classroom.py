@@ -364,3 +364,21 @@ def test_https_when_the_instructor_gives_a_certificate_and_key(tmp_path):
             requests.get(f"http://localhost:{room.port}/hub/api/", timeout=10)
     finally:
         room.down(volumes=True)
+
+
+def test_the_hub_never_starts_half_configured(tmp_path):
+    roster, settings = tmp_path / "roster.csv", tmp_path / "classroom.toml"
+    roster.write_text("teacher,instructor\n")
+    settings.write_text('[auth]\ntype = "github"\nclient_id = "abc"\n'
+                        'oauth_callback_url = "http://localhost:18200/hub/oauth_callback"\n')
+    room = Classroom(project="dlcourse-half", port=18200, roster=roster, settings_path=settings)
+    room.down(volumes=True)
+    env = {k: v for k, v in room.env().items() if k != "OAUTH_CLIENT_SECRET"}
+    room.env = lambda: env                       # no secret given
+    try:
+        with pytest.raises(SystemExit, match="exited at start"):
+            room.up(timeout=60)
+        logs = room.compose("logs", "hub", capture=True, check=False).stdout
+        assert "OAUTH_CLIENT_SECRET" in logs and not room.ready()
+    finally:
+        room.down(volumes=True)
