@@ -35,7 +35,7 @@ def enrol(url: str, name: str, code: str) -> None:
     s.change_password(code, PASSWORD)
 
 
-def one_student(url: str, name: str, environment: str) -> dict:
+def one_student(url: str, project: str, name: str, environment: str) -> dict:
     """9:00: log in through the form, start a server, run a cell, (later) stop."""
     t0 = time.monotonic()
     result: dict = {"student": name}
@@ -49,19 +49,16 @@ def one_student(url: str, name: str, environment: str) -> dict:
         result["seconds"] = round(time.monotonic() - t0, 1)
         result["ok"] = True
         time.sleep(2)
-        result["server_memory_mb"] = container_memory_mb(f"{s.base}", name)
+        result["server_memory_mb"] = container_memory_mb(f"{project}-{name}")
         s.stop(timeout=120)
     except Exception as err:  # a failure is a result here, not a crash of the load test
         result.update(ok=False, error=f"{type(err).__name__}: {err}"[:300], seconds=round(time.monotonic() - t0, 1))
     return result
 
 
-_CONTAINER_PREFIX = {"value": ""}
-
-
-def container_memory_mb(_url: str, name: str) -> float | None:
+def container_memory_mb(container: str) -> float | None:
     out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}",
-                          f"{_CONTAINER_PREFIX['value']}-{name}"], capture_output=True, text=True).stdout
+                          container], capture_output=True, text=True).stdout
     return _to_mb(out.split("/")[0]) if out.strip() else None
 
 
@@ -95,7 +92,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(room, names: list[str], codes: dict[str, str], environment: str) -> dict:
-    _CONTAINER_PREFIX["value"] = room.project
     hub = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={room.project}",
                           "--filter", "label=com.docker.compose.service=hub"], capture_output=True, text=True).stdout.split()
     sampler = HubSampler(hub[0]) if hub else None
@@ -105,7 +101,7 @@ def run(room, names: list[str], codes: dict[str, str], environment: str) -> dict
         list(pool.map(lambda n: enrol(room.url, n, codes[n]), names))
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        results = list(pool.map(lambda n: one_student(room.url, n, environment), names))
+        results = list(pool.map(lambda n: one_student(room.url, room.project, n, environment), names))
     if sampler:
         sampler.stop_flag.set()
         sampler.join(timeout=5)
@@ -150,9 +146,8 @@ def bench(runs: int) -> list[dict]:
         room.up()
         codes = {p[0]: p[1] for p in (l.split() for l in room.codes().splitlines()) if len(p) == 2}
         enrol(room.url, "bench", codes["bench"])
-        _CONTAINER_PREFIX["value"] = room.project
         for environment in load_images().environments:
-            results = [one_student(room.url, "bench", environment) for _ in range(runs)]
+            results = [one_student(room.url, room.project, "bench", environment) for _ in range(runs)]
             ok = [r["seconds"] for r in results if r["ok"]]
             memory = [r["server_memory_mb"] for r in results if r.get("server_memory_mb")]
             rows.append({"environment": environment, "runs": runs, "ok": len(ok),
