@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help lint format up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +22,7 @@ engine: ## Make sure a Docker engine answers (installs Debian's docker.io as roo
 	@tools/ensure_docker.sh
 
 up: ## Build what is missing, start the classroom, print its URL and the first instructor's login
-	@$(PYTHON) -m tools.classroom check-settings
+	@$(PYTHON) -m tools.check settings
 	@$(MAKE) --no-print-directory images hub-image
 	@$(PYTHON) -m tools.stack up
 
@@ -70,25 +70,44 @@ hub-image: engine ## Build the classroom hub image (hub/)
 smoke: images ## Run every notebook in every image it belongs to (report: build/smoke/report.md)
 	@$(PYTHON) -m tools.smoke $(IMAGES)
 
-$(VENV)/.installed: tests/requirements.txt
+# The host's test and lint environment: the dependency groups of pyproject.toml
+# (pip learned `--group` in 25.1, so the venv's pip is brought to a pinned one first).
+$(VENV)/.installed: pyproject.toml
 	@echo "==> Creating the test environment $(VENV)"
 	@$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed: install python3-venv (Debian/Ubuntu) and retry" >&2; exit 1; }
-	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check pip==26.3
+	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check --group test --group lint
 	@touch $@
 
-test: ## Run all the tests: fast tests, then the images (smoke runs) and the classroom end to end
+SHELL_SCRIPTS := .ci/run images/pip-install-locked $(wildcard tools/*.sh) \
+	images/course/start/course-merge images/course/start/course-restore images/course/start/start-singleuser
+DOCKERFILES := $(wildcard images/*/Dockerfile) hub/Dockerfile
+
+lint: $(VENV)/.installed ## Lint and format-check Python (ruff), shell scripts (shellcheck) and Dockerfiles (hadolint)
+	@echo "==> Lint: ruff, shellcheck, hadolint"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
+	@$(VENV)/bin/hadolint --no-color $(DOCKERFILES)
+
+format: $(VENV)/.installed ## Format the Python code and apply ruff's safe fixes
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+test: ## Run all the tests: lint, fast tests, then the images (smoke runs) and the classroom end to end
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-fast
 	@$(MAKE) --no-print-directory images hub-image
 	@$(MAKE) --no-print-directory test-images
 
 test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 	@echo "==> Fast tests (no Docker)"
-	@$(VENV)/bin/pytest -q -m "not docker" tests
+	@$(VENV)/bin/pytest -q -m "not docker"
 
 test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
 	@tools/ensure_browser.sh
 	@echo "==> Image and classroom tests (papermill in every image; a real hub on port 18000)"
-	@$(VENV)/bin/pytest -q -rA -m docker tests
+	@$(VENV)/bin/pytest -q -rA -m docker
 
 lock: $(VENV)/.installed ## Regenerate every image's lock (with hashes) from its requirements.in
 	@$(VENV)/bin/python -m tools.lock

@@ -1,5 +1,6 @@
 """A student's browser, as far as the tests need one: the login form, the start
 form / API, and running code in a kernel over its websocket."""
+
 from __future__ import annotations
 
 import json
@@ -32,13 +33,20 @@ class Student:
 
     def login(self, password: str) -> bool:
         """Submit the login form as a browser would; True when the hub let us in."""
-        r = self.session.post(f"{self.base}/hub/login", data={"username": self.name, "password": password,
-                              "_xsrf": self.xsrf()}, allow_redirects=False, timeout=60)
+        r = self.session.post(
+            f"{self.base}/hub/login",
+            data={"username": self.name, "password": password, "_xsrf": self.xsrf()},
+            allow_redirects=False,
+            timeout=60,
+        )
         return r.status_code == 302 and "jupyterhub-session-id" in self.session.cookies
 
     def change_password(self, old: str, new: str) -> requests.Response:
-        return self.session.post(f"{self.base}/hub/change-password", timeout=60, data={
-            "old_password": old, "new_password": new, "new_password_confirmation": new, "_xsrf": self.xsrf()})
+        return self.session.post(
+            f"{self.base}/hub/change-password",
+            timeout=60,
+            data={"old_password": old, "new_password": new, "new_password_confirmation": new, "_xsrf": self.xsrf()},
+        )
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"X-XSRFToken": self.xsrf(), **kwargs.pop("headers", {})}
@@ -61,8 +69,12 @@ class Student:
         if r.status_code not in (201, 202):
             raise HubError(f"start for {self.name}: {r.status_code} {r.text[:300]}")
         if r.status_code == 202:
-            with self.session.get(f"{self.base}/hub/api/users/{self.name}/server/progress", stream=True,
-                                  headers={"X-XSRFToken": self.xsrf()}, timeout=(30, timeout)) as events:
+            with self.session.get(
+                f"{self.base}/hub/api/users/{self.name}/server/progress",
+                stream=True,
+                headers={"X-XSRFToken": self.xsrf()},
+                timeout=(30, timeout),
+            ) as events:
                 for line in events.iter_lines(decode_unicode=True):
                     if not line or not line.startswith("data:"):
                         continue
@@ -89,15 +101,19 @@ class Student:
         raise HubError(f"{self.name}'s server did not stop")
 
     def server_get(self, path: str, owner: str | None = None) -> requests.Response:
-        return requests.get(f"{self.base}/user/{owner or self.name}{path}", timeout=30,
-                            headers={"Authorization": f"token {self.token()}"})
+        return requests.get(
+            f"{self.base}/user/{owner or self.name}{path}",
+            timeout=30,
+            headers={"Authorization": f"token {self.token()}"},
+        )
 
     def run(self, code: str, timeout: float = 180) -> str:
         """Execute CODE in a new python3 kernel of the running server; returns its stdout.
         Raises HubError with the traceback when the code fails."""
         headers = {"Authorization": f"token {self.token()}"}
-        r = requests.post(f"{self.base}/user/{self.name}/api/kernels", json={"name": "python3"},
-                          headers=headers, timeout=60)
+        r = requests.post(
+            f"{self.base}/user/{self.name}/api/kernels", json={"name": "python3"}, headers=headers, timeout=60
+        )
         if r.status_code != 201:
             raise HubError(f"kernel start: {r.status_code} {r.text[:200]}")
         kernel = r.json()["id"]
@@ -105,11 +121,29 @@ class Student:
         ws = websocket.create_connection(url, header=[f"Authorization: token {self.token()}"], timeout=timeout)
         try:
             msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({"header": {"msg_id": msg_id, "username": self.name, "session": uuid.uuid4().hex,
-                                           "msg_type": "execute_request", "version": "5.3"},
-                                "parent_header": {}, "metadata": {}, "channel": "shell",
-                                "content": {"code": code, "silent": False, "store_history": False,
-                                            "user_expressions": {}, "allow_stdin": False}}))
+            ws.send(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": self.name,
+                            "session": uuid.uuid4().hex,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "content": {
+                            "code": code,
+                            "silent": False,
+                            "store_history": False,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                        },
+                    }
+                )
+            )
             out, deadline = [], time.monotonic() + timeout
             while time.monotonic() < deadline:
                 msg = json.loads(ws.recv())

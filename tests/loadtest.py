@@ -10,6 +10,7 @@ Usage: python -m tests.loadtest N [ENV]      (make loadtest N=30 ENV=foundations
        python -m tests.loadtest bench [RUNS]  one student, login to kernel, RUNS times per environment
 Writes build/loadtest/<env>-<n>.json and .md.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,9 @@ def one_student(url: str, project: str, name: str, environment: str) -> dict:
 
 
 def container_memory_mb(container: str) -> float | None:
-    out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}",
-                          container], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", container], capture_output=True, text=True
+    ).stdout
     return _to_mb(out.split("/")[0]) if out.strip() else None
 
 
@@ -73,14 +75,18 @@ def _to_mb(text: str) -> float:
 
 class HubSampler(threading.Thread):
     """Peak CPU and memory of the hub container, sampled every second."""
+
     def __init__(self, container: str):
         super().__init__(daemon=True)
         self.container, self.cpu, self.mem, self.stop_flag = container, 0.0, 0.0, threading.Event()
 
     def run(self):
         while not self.stop_flag.is_set():
-            out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.CPUPerc}} {{.MemUsage}}",
-                                  self.container], capture_output=True, text=True).stdout.split()
+            out = subprocess.run(
+                ["docker", "stats", "--no-stream", "--format", "{{.CPUPerc}} {{.MemUsage}}", self.container],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
             if len(out) >= 2:
                 self.cpu = max(self.cpu, float(out[0].rstrip("%") or 0))
                 self.mem = max(self.mem, _to_mb(out[1]))
@@ -92,8 +98,19 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(room, names: list[str], codes: dict[str, str], environment: str) -> dict:
-    hub = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={room.project}",
-                          "--filter", "label=com.docker.compose.service=hub"], capture_output=True, text=True).stdout.split()
+    hub = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={room.project}",
+            "--filter",
+            "label=com.docker.compose.service=hub",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     sampler = HubSampler(hub[0]) if hub else None
     if sampler:
         sampler.start()
@@ -107,23 +124,43 @@ def run(room, names: list[str], codes: dict[str, str], environment: str) -> dict
         sampler.join(timeout=5)
     ok = [r["seconds"] for r in results if r["ok"]]
     memory = [r["server_memory_mb"] for r in results if r.get("server_memory_mb")]
+
     def p50(key):
         vals = [r[key] for r in results if key in r]
         return percentile(vals, 0.5) if vals else None
-    return {"environment": environment, "students": len(names), "ready": len(ok),
-            "login_p50_s": p50("login_s"), "server_p50_s": p50("server_s"),
-            "failures": [r for r in results if not r["ok"]],
-            "p50_s": percentile(ok, 0.5) if ok else None, "p95_s": percentile(ok, 0.95) if ok else None,
-            "max_s": max(ok) if ok else None, "wall_s": round(time.monotonic() - t0, 1),
-            "hub_peak_cpu_percent": sampler.cpu if sampler else None,
-            "hub_peak_memory_mb": sampler.mem if sampler else None,
-            "server_memory_mb_median": statistics.median(memory) if memory else None}
+
+    return {
+        "environment": environment,
+        "students": len(names),
+        "ready": len(ok),
+        "login_p50_s": p50("login_s"),
+        "server_p50_s": p50("server_s"),
+        "failures": [r for r in results if not r["ok"]],
+        "p50_s": percentile(ok, 0.5) if ok else None,
+        "p95_s": percentile(ok, 0.95) if ok else None,
+        "max_s": max(ok) if ok else None,
+        "wall_s": round(time.monotonic() - t0, 1),
+        "hub_peak_cpu_percent": sampler.cpu if sampler else None,
+        "hub_peak_memory_mb": sampler.mem if sampler else None,
+        "server_memory_mb_median": statistics.median(memory) if memory else None,
+    }
 
 
 def markdown(report: dict) -> str:
-    keys = ["environment", "students", "ready", "login_p50_s", "server_p50_s", "p50_s", "p95_s", "max_s", "wall_s",
-            "hub_peak_cpu_percent",
-            "hub_peak_memory_mb", "server_memory_mb_median"]
+    keys = [
+        "environment",
+        "students",
+        "ready",
+        "login_p50_s",
+        "server_p50_s",
+        "p50_s",
+        "p95_s",
+        "max_s",
+        "wall_s",
+        "hub_peak_cpu_percent",
+        "hub_peak_memory_mb",
+        "server_memory_mb_median",
+    ]
     lines = ["| " + " | ".join(keys) + " | failures |", "|" + "---|" * (len(keys) + 1)]
     lines.append("| " + " | ".join(str(report[k]) for k in keys) + f" | {len(report['failures'])} |")
     for f in report["failures"]:
@@ -133,8 +170,9 @@ def markdown(report: dict) -> str:
 
 def bench(runs: int) -> list[dict]:
     """One student at a time: login to a ready kernel, RUNS times per environment."""
-    from tools.config import load_images
+    from dlcourse.manifest import load_images
     from tools.stack import Classroom
+
     work = ROOT / "build" / "loadtest"
     work.mkdir(parents=True, exist_ok=True)
     roster = work / "bench-roster.csv"
@@ -144,15 +182,22 @@ def bench(runs: int) -> list[dict]:
     rows = []
     try:
         room.up()
-        codes = {p[0]: p[1] for p in (l.split() for l in room.codes().splitlines()) if len(p) == 2}
+        codes = room.pending_codes()
         enrol(room.url, "bench", codes["bench"])
         for environment in load_images().environments:
             results = [one_student(room.url, room.project, "bench", environment) for _ in range(runs)]
             ok = [r["seconds"] for r in results if r["ok"]]
             memory = [r["server_memory_mb"] for r in results if r.get("server_memory_mb")]
-            rows.append({"environment": environment, "runs": runs, "ok": len(ok),
-                         "p50_s": percentile(ok, 0.5) if ok else None, "p95_s": percentile(ok, 0.95) if ok else None,
-                         "idle_server_mb": statistics.median(memory) if memory else None})
+            rows.append(
+                {
+                    "environment": environment,
+                    "runs": runs,
+                    "ok": len(ok),
+                    "p50_s": percentile(ok, 0.5) if ok else None,
+                    "p95_s": percentile(ok, 0.95) if ok else None,
+                    "idle_server_mb": statistics.median(memory) if memory else None,
+                }
+            )
             print(rows[-1], flush=True)
     finally:
         room.down(volumes=True)
@@ -162,6 +207,7 @@ def bench(runs: int) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     from tools.stack import Classroom
+
     if argv[:1] == ["bench"]:
         rows = bench(int(argv[1]) if len(argv) > 1 else 10)
         return 0 if all(r["ok"] == r["runs"] for r in rows) else 1
@@ -179,7 +225,7 @@ def main(argv: list[str]) -> int:
     try:
         print(f"==> {n} students at once in {environment} (a fresh classroom on port {room.port})", flush=True)
         room.up()
-        codes = {p[0]: p[1] for p in (l.split() for l in room.codes().splitlines()) if len(p) == 2}
+        codes = room.pending_codes()
         report = run(room, names, codes, environment)
     finally:
         room.down(volumes=True)

@@ -1,25 +1,28 @@
 """The classroom end to end: a real hub (its own compose project, port and
 network), real student containers, logins through the login form, code run in
 kernels over websockets. Torn down at the end, also when a test fails."""
+
 import subprocess
 import time
 
 import pytest
 
+from dlcourse.manifest import load_course, load_images
 from tests.hubclient import KernelDied, Student
-from tools.config import load_course, load_images
-from tools.docker import build_client, build_env
+from tools.docker_cli import build_client, build_env
 from tools.stack import Classroom
 
 pytestmark = pytest.mark.docker
 IMAGES = load_images()
-LOAD_STUDENTS = ["load1", "load2", "load3"]   # `make loadtest N=30` runs the same at full size
-TAG = "e2e"                       # the test classroom runs its own tag of the course images
+LOAD_STUDENTS = ["load1", "load2", "load3"]  # `make loadtest N=30` runs the same at full size
+TAG = "e2e"  # the test classroom runs its own tag of the course images
 PASSWORD = "a-long-passphrase-42"
-FRAMEWORK_CHECK = {"foundations": "import numpy, sklearn; print(numpy.__version__)",
-                   "pytorch": "import torch; print(torch.__version__)",
-                   "tensorflow": "import tensorflow as tf; print(tf.__version__)",
-                   "jax": "import jax, flax, optax; print(jax.__version__)"}
+FRAMEWORK_CHECK = {
+    "foundations": "import numpy, sklearn; print(numpy.__version__)",
+    "pytorch": "import torch; print(torch.__version__)",
+    "tensorflow": "import tensorflow as tf; print(tf.__version__)",
+    "jax": "import jax, flax, optax; print(jax.__version__)",
+}
 
 
 def tag_images(tag):
@@ -30,12 +33,14 @@ def tag_images(tag):
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
     roster = tmp_path_factory.mktemp("roster") / "roster.csv"
-    roster.write_text("username,role,section\nteacher,instructor,\nada,student,a\nbob,student,b\ncarol,student,b\ndora,student,a\n"
-                      + "".join(f"{name},student,load\n" for name in LOAD_STUDENTS))
+    roster.write_text(
+        "username,role,section\nteacher,instructor,\nada,student,a\nbob,student,b\ncarol,student,b\ndora,student,a\n"
+        + "".join(f"{name},student,load\n" for name in LOAD_STUDENTS)
+    )
     settings = roster.parent / "classroom.toml"
     settings.write_text('[limits]\nmemory = "2G"\npids = 512\n')
     room = Classroom(project="dlcourse-test", port=18000, roster=roster, image_tag=TAG, settings_path=settings)
-    room.down(volumes=True)                           # leftovers of an interrupted run
+    room.down(volumes=True)  # leftovers of an interrupted run
     tag_images(TAG)
     room.up()
     yield room
@@ -46,8 +51,7 @@ def room(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def codes(room):
-    lines = [l.split() for l in room.codes().splitlines() if l.strip()]
-    return {parts[0]: parts[1] for parts in lines if len(parts) == 2}
+    return room.pending_codes()
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +83,16 @@ def test_every_roster_row_has_an_enrolment_code(codes):
 def test_someone_off_the_roster_cannot_sign_up_or_log_in(room, codes):
     mallory = Student(room.url, "mallory")
     assert not mallory.login(codes["ada"])
-    r = mallory.session.post(f"{room.url}/hub/signup", data={"username": "mallory", "signup_password": PASSWORD,
-                             "signup_password_confirmation": PASSWORD, "_xsrf": mallory.xsrf()}, timeout=30)
+    r = mallory.session.post(
+        f"{room.url}/hub/signup",
+        data={
+            "username": "mallory",
+            "signup_password": PASSWORD,
+            "signup_password_confirmation": PASSWORD,
+            "_xsrf": mallory.xsrf(),
+        },
+        timeout=30,
+    )
     assert not mallory.login(PASSWORD), f"sign-up let someone off the roster in ({r.status_code})"
 
 
@@ -137,18 +149,33 @@ def test_work_survives_stop_start_and_container_removal(room, ada):
 def test_a_course_update_reaches_students_without_overwriting_their_edits(room, ada):
     first, second = [nb.file for nb in load_course(images=IMAGES).notebooks[:2]]
     ada.start("foundations")
-    ada.run(f"p = '/home/jovyan/course/{first}'; open(p, 'a').write(' ')")   # the student edits one notebook
-    mine = ada.run(f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())")
+    ada.run(f"p = '/home/jovyan/course/{first}'; open(p, 'a').write(' ')")  # the student edits one notebook
+    mine = ada.run(
+        f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())"
+    )
     ada.stop()
-    ref = f"{IMAGES.images['base'].name}:{TAG}"
-    update = (f"FROM {ref}\nUSER root\nRUN for f in {first} {second}; do "
-              f"sed -i 's/\"cells\": \\[/\"cells\": [{{\"cell_type\": \"markdown\", \"id\": \"upd\", \"metadata\": {{}}, "
-              f"\"source\": [\"Updated\"]}},/' /opt/course/$f; done\nUSER 1000\n")
-    subprocess.run([*build_client(), "build", "-q", "-t", ref, "-"], input=update, text=True, env=build_env(),
-                   check=True, capture_output=True)
+    ref = f"{IMAGES.images['foundations'].name}:{TAG}"
+    update = (
+        f"FROM {ref}\nUSER root\nRUN for f in {first} {second}; do "
+        f'sed -i \'s/"cells": \\[/"cells": [{{"cell_type": "markdown", "id": "upd", "metadata": {{}}, '
+        f'"source": ["Updated"]}},/\' /opt/course/$f; done\nUSER 1000\n'
+    )
+    subprocess.run(
+        [*build_client(), "build", "-q", "-t", ref, "-"],
+        input=update,
+        text=True,
+        env=build_env(),
+        check=True,
+        capture_output=True,
+    )
     ada.start("foundations")
     try:
-        assert ada.run(f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())") == mine
+        assert (
+            ada.run(
+                f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())"
+            )
+            == mine
+        )
         assert "Updated" in ada.run(f"print(open('/home/jovyan/course/{second}').read())")
         listing = ada.run("import os; print(os.listdir('/home/jovyan/course'))")
         assert f"{first[:-6]}.course-update-" in listing, listing
@@ -197,11 +224,15 @@ print(json.dumps({"uid": os.getuid(), "nonewprivs": status["NoNewPrivs"].strip()
 
 def test_a_student_container_is_isolated(ada):
     import json
+
     ada.start("foundations")
     try:
         probe = json.loads(ada.run(ISOLATION_PROBE))
-        inspect = json.loads(subprocess.run(["docker", "inspect", "dlcourse-test-ada"], capture_output=True,
-                                            text=True, check=True).stdout)[0]["HostConfig"]
+        inspect = json.loads(
+            subprocess.run(
+                ["docker", "inspect", "dlcourse-test-ada"], capture_output=True, text=True, check=True
+            ).stdout
+        )[0]["HostConfig"]
     finally:
         ada.stop()
     assert probe["uid"] == 1000
@@ -211,7 +242,7 @@ def test_a_student_container_is_isolated(ada):
     assert probe["mounts"] == ["/home/jovyan"], f"host mounts other than the home volume: {probe['mounts']}"
     assert probe["proxy_api"] is False, "the proxy's API is reachable from a student container"
     assert probe["hub_api_own"] == 200 and probe["hub_api_users"] == 403, probe
-    assert inspect["PidsLimit"] == 512 and inspect["Memory"] == 2 * 1024 ** 3, "limits from classroom.toml not applied"
+    assert inspect["PidsLimit"] == 512 and inspect["Memory"] == 2 * 1024**3, "limits from classroom.toml not applied"
     assert inspect["Privileged"] is False and inspect["CapDrop"] == ["ALL"]
 
 
@@ -240,6 +271,7 @@ def test_hub_restart_keeps_logins_and_work(room, ada):
 
 def test_metrics_need_a_token_with_read_metrics(room, teacher):
     import requests
+
     assert requests.get(f"{room.url}/hub/metrics", timeout=30).status_code == 403
     r = requests.get(f"{room.url}/hub/metrics", headers={"Authorization": f"token {teacher.token()}"}, timeout=30)
     assert r.status_code == 200 and "jupyterhub_" in r.text
@@ -259,12 +291,12 @@ def test_backup_and_restore_into_a_fresh_classroom(room, ada, tmp_path):
     ada.run("open('/home/jovyan/thesis.txt', 'w').write('chapter one')")
     ada.stop()
     archive = room.backup(tmp_path)
-    room.down(volumes=True)                       # the machine is gone: no hub state, no homes
+    room.down(volumes=True)  # the machine is gone: no hub state, no homes
     assert room.volumes() == []
     restored = room.restore(archive)
     assert "dlcourse-test-home-ada" in restored
     with pytest.raises(SystemExit, match="overwrite"):
-        room.restore(archive)                     # never over existing data
+        room.restore(archive)  # never over existing data
     room.up()
     back = Student(room.url, "ada")
     assert back.login(PASSWORD), "ada's password did not come back with the hub state"
@@ -279,15 +311,28 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
     """Headless Chromium (Debian's) through Playwright: log in, meet the start form,
     open JupyterLab with the course folder, run a cell. Screenshots: build/test-artifacts/."""
     import os
+
     from playwright.sync_api import expect, sync_playwright
-    from tools.config import ROOT
+
+    from dlcourse.manifest import ROOT
+
     shots = ROOT / "build" / "test-artifacts"
     shots.mkdir(parents=True, exist_ok=True)
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
         page.set_default_timeout(120_000)
 
@@ -306,7 +351,7 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
         expect(page.locator("body")).to_contain_text("success", ignore_case=True)
 
         page.goto(f"{room.url}/hub/spawn")
-        for env in IMAGES.environments:                  # the start form offers every environment
+        for env in IMAGES.environments:  # the start form offers every environment
             expect(page.locator(f'input[name="image"][value="{env}"]')).to_have_count(1)
         page.screenshot(path=str(shots / "browser-1-start-form.png"))
         page.check('input[name="image"][value="foundations"]')
@@ -315,12 +360,26 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
         expect(page.locator(".jp-DirListing-content")).to_contain_text("course", timeout=120_000)
 
         cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["path"].startswith("/user/dora")}
-        notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
-                               "outputs": [], "source": "print(6 * 7)"}],
-                    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-                    "nbformat": 4, "nbformat_minor": 5}
-        r = page.request.put(f"{room.url}/user/dora/api/contents/scratch.ipynb",
-                             data={"type": "notebook", "content": notebook}, headers={"X-XSRFToken": cookies["_xsrf"]})
+        notebook = {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": "c1",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": "print(6 * 7)",
+                }
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        r = page.request.put(
+            f"{room.url}/user/dora/api/contents/scratch.ipynb",
+            data={"type": "notebook", "content": notebook},
+            headers={"X-XSRFToken": cookies["_xsrf"]},
+        )
         assert r.status in (200, 201), r.text()
         page.goto(f"{room.url}/user/dora/lab/tree/scratch.ipynb")
         try:
@@ -339,6 +398,7 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
 
 def test_a_few_students_arrive_at_once(room, codes):
     from tests import loadtest
+
     report = loadtest.run(room, LOAD_STUDENTS, codes, "foundations")
     print(loadtest.markdown(report))
     assert report["ready"] == len(LOAD_STUDENTS), report["failures"]
@@ -347,10 +407,31 @@ def test_a_few_students_arrive_at_once(room, codes):
 
 def test_https_when_the_instructor_gives_a_certificate_and_key(tmp_path):
     import requests
+
     tls, roster, settings = tmp_path / "tls", tmp_path / "roster.csv", tmp_path / "classroom.toml"
     tls.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                    "-keyout", str(tls / "key.pem"), "-out", str(tls / "cert.pem")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(tls / "key.pem"),
+            "-out",
+            str(tls / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     roster.write_text("teacher,instructor\n")
     settings.write_text('[hub]\nhttps_cert = "cert.pem"\nhttps_key = "key.pem"\n')
     room = Classroom(project="dlcourse-tls", port=18443, roster=roster, settings_path=settings, tls_dir=tls)
@@ -369,12 +450,13 @@ def test_https_when_the_instructor_gives_a_certificate_and_key(tmp_path):
 def test_the_hub_never_starts_half_configured(tmp_path):
     roster, settings = tmp_path / "roster.csv", tmp_path / "classroom.toml"
     roster.write_text("teacher,instructor\n")
-    settings.write_text('[auth]\ntype = "github"\nclient_id = "abc"\n'
-                        'oauth_callback_url = "http://localhost:18200/hub/oauth_callback"\n')
+    settings.write_text(
+        '[auth]\ntype = "github"\nclient_id = "abc"\noauth_callback_url = "http://localhost:18200/hub/oauth_callback"\n'
+    )
     room = Classroom(project="dlcourse-half", port=18200, roster=roster, settings_path=settings)
     room.down(volumes=True)
     env = {k: v for k, v in room.env().items() if k != "OAUTH_CLIENT_SECRET"}
-    room.env = lambda: env                       # no secret given
+    room.env = lambda: env  # no secret given
     try:
         with pytest.raises(SystemExit, match="exited at start"):
             room.up(timeout=60)

@@ -1,7 +1,8 @@
 """The instructor's configuration and roster: defaults, validation, clear errors."""
+
 import pytest
 
-from tools.classroom import CLASSROOM_TOML, ConfigError, environment_choices, load_settings, parse_roster
+from dlcourse.settings import CLASSROOM_TOML, ConfigError, environment_choices, load_settings, parse_roster
 
 
 def settings_with(tmp_path, text):
@@ -20,22 +21,25 @@ def test_empty_file_gives_the_defaults(tmp_path):
     assert settings_with(tmp_path, "")["limits"]["memory"] == "4G"
 
 
-@pytest.mark.parametrize("text, needles", [
-    ('[auth]\ntype = "ldap"', ["auth.type", "ldap", "roster", "github", "google", "lti13"]),
-    ('[gpu]\npolicy = "all"', ["gpu.policy", "all", "none", "shared"]),
-    ('[hub]\nport = 70000', ["hub.port", "70000", "1 to 65535"]),
-    ('[hub]\nprot = 8000', ["hub.prot", "port"]),
-    ('[hubb]\nport = 8000', ["hubb", "hub"]),
-    ('[environments]\ndefault = "pytroch"', ["environments.default", "pytroch", "pytorch"]),
-    ('[environments]\noffered = ["foundations", "r"]', ["environments.offered", "'r'", "jax"]),
-    ('[limits]\nmemory = "lots"', ["limits.memory", "lots", "4G"]),
-    ('[hub]\nport = "8000"', ["hub.port", "int"]),
-    ('[hub]\nhttps_cert = "c.pem"', ["https_cert", "https_key", "both"]),
-    ('[hub]\nhttps_cert = "../c.pem"\nhttps_key = "k.pem"', ["hub.https_cert", "hub/tls"]),
-    ('[auth]\ntype = "github"', ["client_id", "OAUTH_CLIENT_SECRET"]),
-    ('[auth]\nminimum_password_length = 4', ["minimum_password_length", "8 or more"]),
-    ("[hub\n", ["not valid TOML"]),
-])
+@pytest.mark.parametrize(
+    "text, needles",
+    [
+        ('[auth]\ntype = "ldap"', ["auth.type", "ldap", "roster", "github", "google", "lti13"]),
+        ('[gpu]\npolicy = "all"', ["gpu.policy", "all", "none", "shared"]),
+        ("[hub]\nport = 70000", ["hub.port", "70000", "1 to 65535"]),
+        ("[hub]\nprot = 8000", ["hub.prot", "port"]),
+        ("[hubb]\nport = 8000", ["hubb", "hub"]),
+        ('[environments]\ndefault = "pytroch"', ["environments.default", "pytroch", "pytorch"]),
+        ('[environments]\noffered = ["foundations", "r"]', ["environments.offered", "'r'", "jax"]),
+        ('[limits]\nmemory = "lots"', ["limits.memory", "lots", "4G"]),
+        ('[hub]\nport = "8000"', ["hub.port", "int"]),
+        ('[hub]\nhttps_cert = "c.pem"', ["https_cert", "https_key", "both"]),
+        ('[hub]\nhttps_cert = "../c.pem"\nhttps_key = "k.pem"', ["hub.https_cert", "hub/tls"]),
+        ('[auth]\ntype = "github"', ["client_id", "OAUTH_CLIENT_SECRET"]),
+        ("[auth]\nminimum_password_length = 4", ["minimum_password_length", "8 or more"]),
+        ("[hub\n", ["not valid TOML"]),
+    ],
+)
 def test_a_wrong_value_names_the_key_the_value_and_what_is_allowed(tmp_path, text, needles):
     with pytest.raises(ConfigError) as err:
         settings_with(tmp_path, text)
@@ -50,15 +54,18 @@ def test_roster_normalises_names_and_reads_roles_and_sections():
     assert members["turing"].role == "instructor"
 
 
-@pytest.mark.parametrize("text, needles", [
-    ("t,instructor\n../etc,student\n", ["line 2", "../etc", "not allowed"]),
-    ("t,instructor\na/b,student\n", ["a/b"]),
-    ("t,instructor\nada,student\nADA ,student\n", ["line 3", "collides with line 2", "'ada'"]),
-    ("t,instructor\nada,teacher\n", ["teacher", "student", "instructor"]),
-    ("ada,student\n", ["no instructor"]),
-    ("t,instructor\nada\n", ["line 2", "username,role"]),
-    ("t,instructor\n" + "x" * 40 + ",student\n", ["line 2"]),
-])
+@pytest.mark.parametrize(
+    "text, needles",
+    [
+        ("t,instructor\n../etc,student\n", ["line 2", "../etc", "not allowed"]),
+        ("t,instructor\na/b,student\n", ["a/b"]),
+        ("t,instructor\nada,student\nADA ,student\n", ["line 3", "collides with line 2", "'ada'"]),
+        ("t,instructor\nada,teacher\n", ["teacher", "student", "instructor"]),
+        ("ada,student\n", ["no instructor"]),
+        ("t,instructor\nada\n", ["line 2", "username,role"]),
+        ("t,instructor\n" + "x" * 40 + ",student\n", ["line 2"]),
+    ],
+)
 def test_bad_roster_rows_are_named(text, needles):
     with pytest.raises(ConfigError) as err:
         parse_roster(text)
@@ -69,22 +76,20 @@ def test_bad_roster_rows_are_named(text, needles):
 def test_spawn_choices_come_from_the_manifest(images, course):
     choices = environment_choices(images, images.environments)
     by_env = {c["environment"]: c for c in choices}
-    assert by_env["foundations"]["image"] == images.ref("base")
+    assert by_env["foundations"]["image"] == images.ref("foundations")
     for nb in course.notebooks:
         assert any(f"Part {nb.part}:" in p for p in by_env[nb.environment]["parts"])
 
 
 def test_culling_timeouts_are_checked(tmp_path):
     assert settings_with(tmp_path, "[culling]\nserver_idle_timeout = 0")["culling"]["server_idle_timeout"] == 0
-    with pytest.raises(ConfigError, match="culling.kernel_idle_timeout"):
+    with pytest.raises(ConfigError, match=r"culling\.kernel_idle_timeout"):
         settings_with(tmp_path, "[culling]\nkernel_idle_timeout = 10")
 
 
 def test_spawn_form_offers_every_environment_with_the_default_checked(images):
-    import sys
-    from tools.config import ROOT
-    sys.path.insert(0, str(ROOT / "hub"))
-    import spawn_form
+    from dlcourse import spawn_form
+
     html = spawn_form.render(environment_choices(images, images.environments), "pytorch")
     for env in images.environments:
         assert f'name="image" value="{env}"' in html

@@ -1,9 +1,10 @@
 """The configuration files load, and a wrong value is named with what is allowed."""
+
 import re
 
 import pytest
 
-from tools.config import ROOT, ConfigError, load_course, load_images
+from dlcourse.manifest import ROOT, ConfigError, load_course, load_images
 
 
 def write(tmp_path, name, text):
@@ -28,7 +29,9 @@ def test_every_image_folder_has_dockerfile_requirements_and_lock(images):
 
 def test_wrong_environment_names_key_value_and_allowed(tmp_path, images):
     text = (ROOT / "notebooks" / "course.toml").read_text()
-    bad = write(tmp_path, "course.toml", re.sub(r'environment = "foundations"', 'environment = "pytroch"', text, count=1))
+    bad = write(
+        tmp_path, "course.toml", re.sub(r'environment = "foundations"', 'environment = "pytroch"', text, count=1)
+    )
     with pytest.raises(ConfigError) as err:
         load_course(bad, images=images)
     message = str(err.value)
@@ -38,18 +41,25 @@ def test_wrong_environment_names_key_value_and_allowed(tmp_path, images):
 def test_unknown_video_and_bad_budget_are_rejected(tmp_path, images):
     text = (ROOT / "notebooks" / "course.toml").read_text()
     with pytest.raises(ConfigError, match="Calculus"):
-        load_course(write(tmp_path, "a.toml", text.replace('videos = ["Numpy and Linear Algebra"]', 'videos = ["Calculsu"]', 1)), images=images)
+        load_course(
+            write(
+                tmp_path, "a.toml", text.replace('videos = ["Numpy and Linear Algebra"]', 'videos = ["Calculsu"]', 1)
+            ),
+            images=images,
+        )
     with pytest.raises(ConfigError, match="smoke_budget"):
         load_course(write(tmp_path, "b.toml", text.replace("smoke_budget = 60", "smoke_budget = 0", 1)), images=images)
 
 
 def test_unknown_parent_image_is_rejected(tmp_path):
-    text = (ROOT / "images" / "images.toml").read_text().replace('parent = "base"', 'parent = "bsae"', 1)
-    with pytest.raises(ConfigError, match="bsae"):
+    text = (ROOT / "images" / "images.toml").read_text().replace('parent = "foundations"', 'parent = "fundations"', 1)
+    with pytest.raises(ConfigError, match="fundations"):
         load_images(write(tmp_path, "images.toml", text))
 
 
 def test_config_cli_reports_errors_without_traceback(tmp_path):
-    import subprocess, sys
-    out = subprocess.run([sys.executable, "-m", "tools.config", "nonsense"], cwd=ROOT, capture_output=True, text=True)
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tools.check", "nonsense"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2 and "usage" in out.stderr

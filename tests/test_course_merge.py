@@ -1,13 +1,9 @@
 """The course merge at server start: updates reach students, student bytes are never lost."""
+
 import random
-import sys
 
+import course_merge as cm  # images/course/start, on pytest's pythonpath (pyproject.toml)
 import pytest
-
-from tools.config import ROOT
-
-sys.path.insert(0, str(ROOT / "images" / "base" / "start"))
-import course_merge as cm  # noqa: E402
 
 MANIFEST = """
 [course]
@@ -64,7 +60,7 @@ def test_changed_notebook_is_kept_and_new_version_saved_beside(dirs):
     assert (home / "a.ipynb").read_text() == "my work"
     assert (home / "a.course-update-2026-02-03.ipynb").read_text() == "a v2"
     assert "kept" in messages[0] and "a.course-update-2026-02-03.ipynb" in (home / cm.NOTES).read_text()
-    assert cm.merge(course, home) == []          # nothing more on the next start
+    assert cm.merge(course, home) == []  # nothing more on the next start
 
 
 def test_deleted_notebook_stays_deleted_and_can_be_restored(dirs):
@@ -126,7 +122,10 @@ def test_random_sequences_of_edits_and_updates_never_lose_a_student_byte(tmp_pat
     cm.merge(course, home, today="d0")
     deleted: set[str] = set()
     for step in range(1, 25):
-        action, name = rng.choice(["edit", "edit", "delete", "create", "update", "add", "remove", "merge"]), rng.choice(names)
+        action, name = (
+            rng.choice(["edit", "edit", "delete", "create", "update", "add", "remove", "merge"]),
+            rng.choice(names),
+        )
         target = home / name
         if action == "edit" and target.exists():
             target.write_bytes(f"student {name} step {step} {rng.random()}".encode())
@@ -135,7 +134,7 @@ def test_random_sequences_of_edits_and_updates_never_lose_a_student_byte(tmp_pat
             deleted.discard(name)
         elif action == "delete" and target.exists():
             target.unlink()
-            if name in cm.load_state(home):      # a course notebook the student had received
+            if name in cm.load_state(home):  # a course notebook the student had received
                 deleted.add(name)
         elif action in ("update", "add"):
             (course / name).write_bytes(f"{name} v{step}".encode())

@@ -3,6 +3,7 @@
 The chart's schema and defaults are read from Z2JH_CHART (a folder holding the
 chart's values.schema.yaml and values.yaml, e.g. an unpacked `helm pull
 jupyterhub/jupyterhub`); by default the shared/z2jh folder next to the checkout."""
+
 import copy
 import os
 from pathlib import Path
@@ -11,19 +12,21 @@ import jsonschema
 import pytest
 import yaml
 
+from dlcourse.manifest import ROOT, load_course, load_images
+from dlcourse.settings import ConfigError, load_settings
 from tools import k8s_values
-from tools.classroom import ConfigError, load_settings
-from tools.config import ROOT, load_course, load_images
 
 
 def chart_dir() -> Path:
     if os.environ.get("Z2JH_CHART"):
         return Path(os.environ["Z2JH_CHART"])
-    for parent in [*ROOT.parents, Path("/work")]:      # next to the checkout, or this workplace's shared folder
+    for parent in [*ROOT.parents, Path("/work")]:  # next to the checkout, or this workplace's shared folder
         if (parent / "shared" / "z2jh" / "values.schema.yaml").exists():
             return parent / "shared" / "z2jh"
-    pytest.fail("no Zero to JupyterHub chart data: set Z2JH_CHART to a folder with the chart's "
-                "values.schema.yaml and values.yaml")
+    pytest.fail(
+        "no Zero to JupyterHub chart data: set Z2JH_CHART to a folder with the chart's "
+        "values.schema.yaml and values.yaml"
+    )
 
 
 def merged(defaults: dict, values: dict) -> dict:
@@ -37,8 +40,11 @@ def merged(defaults: dict, values: dict) -> dict:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     path = tmp_path_factory.mktemp("k8s") / "classroom.toml"
-    path.write_text((ROOT / "hub" / "classroom.toml").read_text().replace(
-        'registry = ""', 'registry = "registry.uni.example/dlcourse"'))
+    path.write_text(
+        (ROOT / "hub" / "classroom.toml")
+        .read_text()
+        .replace('registry = ""', 'registry = "registry.uni.example/dlcourse"')
+    )
     return load_settings(path)
 
 
@@ -51,7 +57,7 @@ def test_values_validate_against_the_charts_schema(values, tmp_path):
     chart = chart_dir()
     schema = yaml.safe_load((chart / "values.schema.yaml").read_text())
     defaults = yaml.safe_load((chart / "values.yaml").read_text())
-    rendered = yaml.safe_load(k8s_values.render(values))        # what helm reads
+    rendered = yaml.safe_load(k8s_values.render(values))  # what helm reads
     jsonschema.validate(merged(defaults, rendered), schema)
 
 
@@ -66,8 +72,10 @@ def test_the_schema_check_would_catch_a_wrong_key(values):
 
 def test_every_environment_is_a_profile_with_an_image_the_makefile_builds(values, settings):
     images, course = load_images(), load_course()
-    built = {f"{settings['kubernetes']['registry']}/{images.images[f].name.split('/')[-1]}:{images.tag}"
-             for f in images.images}
+    built = {
+        f"{settings['kubernetes']['registry']}/{images.images[f].name.split('/')[-1]}:{images.tag}"
+        for f in images.images
+    }
     by_slug = {p["slug"]: p for p in values["singleuser"]["profileList"]}
     for env in {nb.environment for nb in course.notebooks}:
         assert env in by_slug, f"no profile for environment {env}"
@@ -98,12 +106,12 @@ def test_servers_start_with_the_course_merge_home_storage_shm_and_culling(values
 
 def test_roster_login_carries_the_roster_and_makes_instructors_admins(values):
     hub = values["hub"]
-    assert hub["config"]["JupyterHub"]["authenticator_class"] == "classroom_auth.RosterAuthenticator"
+    assert hub["config"]["JupyterHub"]["authenticator_class"] == "dlcourse.auth.RosterAuthenticator"
     assert hub["config"]["Authenticator"]["admin_users"] == ["instructor"]
     assert hub["extraFiles"]["roster"]["stringData"] == (ROOT / "hub" / "roster.example.csv").read_text()
     mounted = {f["mountPath"] for f in hub["extraFiles"].values()}
-    assert "/usr/local/etc/dlcourse/classroom_auth.py" in mounted
-    assert "/usr/local/etc/dlcourse/tools/classroom.py" in mounted
+    assert "/usr/local/etc/dlcourse/dlcourse/auth.py" in mounted
+    assert "/usr/local/etc/dlcourse/dlcourse/settings.py" in mounted
 
 
 def test_oauth_login_uses_the_roster_as_allowed_users(settings):
@@ -118,5 +126,5 @@ def test_oauth_login_uses_the_roster_as_allowed_users(settings):
 def test_an_empty_registry_is_refused_with_the_key(settings):
     s = copy.deepcopy(settings)
     s["kubernetes"]["registry"] = ""
-    with pytest.raises(ConfigError, match="kubernetes.registry"):
+    with pytest.raises(ConfigError, match=r"kubernetes\.registry"):
         k8s_values.build(s, load_images(), ROOT / "hub" / "roster.example.csv")

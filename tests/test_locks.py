@@ -1,9 +1,10 @@
 """Every image's stack is pinned: each requirement is in its lock, with hashes."""
+
 import re
 
 import pytest
 
-from tools.config import ROOT, load_images
+from dlcourse.manifest import ROOT, load_images
 
 IMAGES = load_images()
 
@@ -58,5 +59,9 @@ def test_hub_and_single_user_jupyterhub_versions_are_equal():
     hub = ROOT / "hub" / "requirements.lock"
     if not hub.exists():
         pytest.skip("no hub yet")
-    assert lock_pins("base")["jupyterhub"] == {normalise(m.group(1)): m.group(2) for m in re.finditer(
-        r"^([A-Za-z0-9_.\-]+)==(\S+)", hub.read_text(), re.M)}["jupyterhub"]
+    assert (
+        lock_pins("foundations")["jupyterhub"]
+        == {
+            normalise(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", hub.read_text(), re.M)
+        }["jupyterhub"]
+    )

@@ -1,4 +1,5 @@
 """Fast checks of every course notebook, no Docker needed (they run first)."""
+
 import ast
 import re
 import sys
@@ -6,15 +7,17 @@ import sys
 import nbformat
 import pytest
 
-from tools.config import NOTEBOOKS, load_course, load_images
+from dlcourse.manifest import NOTEBOOKS, load_course, load_images
 
 COURSE = load_course(images=load_images())
 ENTRIES = {nb.file: nb for nb in COURSE.notebooks}
 NOTEBOOK_FILES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
 # What a notebook must never do: the course runs offline, in labs with no network.
-DOWNLOADS = re.compile(r"download\s*=\s*True|fetch_openml|urlretrieve|urlopen|requests\.get|"
-                       r"keras\.datasets|tfds\.load|load_dataset\(|!\s*(wget|curl|pip)\b|%pip\b|get_file\(")
+DOWNLOADS = re.compile(
+    r"download\s*=\s*True|fetch_openml|urlretrieve|urlopen|requests\.get|"
+    r"keras\.datasets|tfds\.load|load_dataset\(|!\s*(wget|curl|pip)\b|%pip\b|get_file\("
+)
 
 
 def test_manifest_and_files_agree():
@@ -55,8 +58,9 @@ def test_title_cell_has_title_colab_badge_environment_and_video(entry, images):
     assert first.cell_type == "markdown"
     text = first.source
     assert text.startswith(f"# {entry.title}\n"), f"title cell must start with '# {entry.title}'"
-    assert "colab-badge.svg" in text and COURSE.colab_url(entry) in text, \
+    assert "colab-badge.svg" in text and COURSE.colab_url(entry) in text, (
         f"Open in Colab badge must link to {COURSE.colab_url(entry)}"
+    )
     assert f"Environment: {images.by_environment(entry.environment).display_name}" in text
     for _, url in entry.videos:
         assert url in text, f"companion video {url} missing from the title cell"
@@ -69,8 +73,9 @@ def test_first_code_cell_is_parameters_with_smoke(entry):
     tree = ast.parse(first.source)
     names = {}
     for node in tree.body:
-        assert isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name), \
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name), (
             f"parameters cell may hold only plain assignments, found: {ast.unparse(node)}"
+        )
         names[node.targets[0].id] = ast.literal_eval(node.value)
     assert names.get("SMOKE") is False, "parameters cell must set SMOKE = False"
     assert isinstance(names.get("SEED"), int), "parameters cell must set an integer SEED"
@@ -79,7 +84,7 @@ def test_first_code_cell_is_parameters_with_smoke(entry):
 def imported_modules(nb):
     modules = set()
     for cell in code_cells(nb):
-        source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 modules |= {a.name.split(".")[0] for a in node.names}
@@ -107,11 +112,13 @@ def test_exercises_have_hidden_solutions_and_asserting_checks(entry):
     for i in solutions:
         assert cells[i].cell_type == "code"
         assert cells[i].metadata.get("jupyter", {}).get("source_hidden") is True, f"solution cell {i} is not collapsed"
-        check = next((c for c in cells[i + 1:] if c.cell_type == "code"), None)
-        assert check is not None and "check" in check.metadata.get("tags", []), \
+        check = next((c for c in cells[i + 1 :] if c.cell_type == "code"), None)
+        assert check is not None and "check" in check.metadata.get("tags", []), (
             f"solution cell {i} must be followed by a code cell tagged 'check'"
-        assert re.search(r"\bassert\b|np\.testing\.|assert_allclose", check.source), \
+        )
+        assert re.search(r"\bassert\b|np\.testing\.|assert_allclose", check.source), (
             f"the check after solution cell {i} must assert something"
+        )
 
 
 FRAMEWORK_ENTRIES = sorted(f for f, nb in ENTRIES.items() if load_images().by_environment(nb.environment).framework)
@@ -124,10 +131,12 @@ def test_framework_notebooks_stop_with_a_friendly_sentence(name, images):
     for cell in code_cells(load(entry.file))[:4]:
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, ast.Try) and any(
-                    isinstance(n, (ast.Import, ast.ImportFrom)) and image.framework in ast.unparse(n)
-                    for n in ast.walk(ast.Module(body=node.body, type_ignores=[]))):
+                isinstance(n, (ast.Import, ast.ImportFrom)) and image.framework in ast.unparse(n)
+                for n in ast.walk(ast.Module(body=node.body, type_ignores=[]))
+            ):
                 message = " ".join(ast.unparse(h) for h in node.handlers)
-                assert "ImportError" in message and image.display_name in message, \
+                assert "ImportError" in message and image.display_name in message, (
                     f"the import guard must raise an ImportError naming the '{image.display_name}' environment"
+                )
                 return
     pytest.fail(f"no guarded `import {image.framework}` in the first code cells")

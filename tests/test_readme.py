@@ -1,5 +1,6 @@
 """The README's course and image tables match the manifest and images.toml."""
-from tools.config import ROOT
+
+from dlcourse.manifest import ROOT
 from tools.readme import render
 
 

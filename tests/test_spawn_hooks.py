@@ -1,20 +1,18 @@
 """What a server gets at start: limits by environment and role, isolation, GPUs by policy."""
+
 import asyncio
-import sys
 from types import SimpleNamespace
 
 import pytest
 from tornado import web
 
-from tools.classroom import load_settings
-from tools.config import ROOT
-
-sys.path.insert(0, str(ROOT / "hub"))
-import spawn_hooks  # noqa: E402
+from dlcourse import spawn_hooks
+from dlcourse.settings import load_settings
 
 
 class FakeContainers:
     """The part of docker-py's client the pool reads: running containers and their labels."""
+
     def __init__(self):
         self.running = []
 
@@ -29,8 +27,14 @@ def settings(tmp_path, text):
 
 
 def spawner(name, admin=False, **options):
-    return SimpleNamespace(user=SimpleNamespace(name=name, admin=admin), user_options=options,
-                           mem_limit=None, cpu_limit=None, extra_host_config={}, extra_create_kwargs={})
+    return SimpleNamespace(
+        user=SimpleNamespace(name=name, admin=admin),
+        user_options=options,
+        mem_limit=None,
+        cpu_limit=None,
+        extra_host_config={},
+        extra_create_kwargs={},
+    )
 
 
 def hooks_for(s, containers=None):
@@ -39,8 +43,11 @@ def hooks_for(s, containers=None):
 
 
 def test_limits_by_environment_then_role_and_isolation_always(tmp_path):
-    s = settings(tmp_path, '[limits]\nmemory = "2G"\nenvironment = {pytorch = {memory = "6G", shm_size = "2G"}}\n'
-                           'role = {instructor = {cpus = 4}}\n')
+    s = settings(
+        tmp_path,
+        '[limits]\nmemory = "2G"\nenvironment = {pytorch = {memory = "6G", shm_size = "2G"}}\n'
+        "role = {instructor = {cpus = 4}}\n",
+    )
     h = hooks_for(s)
     sp = spawner("ada", image="pytorch")
     asyncio.run(h.pre_spawn(sp))
@@ -78,11 +85,12 @@ def test_exclusive_policy_assigns_labels_releases_and_refuses_at_once(tmp_path):
             await h.pre_spawn(c)
         assert err.value.status_code == 503 and "without a GPU" in err.value.log_message
         cpu = spawner("cy", gpu=False)
-        await h.pre_spawn(cpu)                     # a CPU server starts fine meanwhile
+        await h.pre_spawn(cpu)  # a CPU server starts fine meanwhile
         assert "device_requests" not in cpu.extra_host_config
         await h.post_stop(a)
         await h.pre_spawn(c)
         assert c.extra_host_config["device_requests"][0]["DeviceIDs"] == ["0"]
+
     asyncio.run(scenario())
 
 
@@ -98,10 +106,11 @@ def test_hub_restart_rebuilds_gpu_assignments_from_running_containers(tmp_path):
 
 
 def test_exclusive_policy_config_is_validated(tmp_path):
-    from tools.classroom import ConfigError
-    with pytest.raises(ConfigError, match="gpu.devices"):
+    from dlcourse.settings import ConfigError
+
+    with pytest.raises(ConfigError, match=r"gpu\.devices"):
         settings(tmp_path, '[gpu]\npolicy = "exclusive"')
     with pytest.raises(ConfigError, match=r"\['1'\]"):
         settings(tmp_path, '[gpu]\npolicy = "exclusive"\ndevices = ["0,1", "1"]')
-    with pytest.raises(ConfigError, match="limits.environment.rstats"):
+    with pytest.raises(ConfigError, match=r"limits\.environment\.rstats"):
         settings(tmp_path, '[limits]\nenvironment = {rstats = {memory = "1G"}}')

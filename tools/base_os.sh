@@ -22,7 +22,7 @@ command -v debootstrap >/dev/null 2>&1 || {
   fi
 }
 [ "$(id -u)" = 0 ] || { echo "error: bootstrapping $tag needs root (debootstrap)" >&2; exit 1; }
-root="$(mktemp -d /tmp/debootstrap-${release}.XXXXXX)"
+root="$(mktemp -d "/tmp/debootstrap-${release}.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
 debootstrap --variant=minbase "$release" "$root" "$mirror" >"$root.log" 2>&1 || {
   tail -n 20 "$root.log" >&2; echo "error: debootstrap of $release failed (log above)" >&2; exit 1; }

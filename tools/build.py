@@ -3,11 +3,12 @@
 The Debian base (pulled, or bootstrapped when no registry answers), then per
 image its stack (images/<folder>/Dockerfile, tagged <name>-stack; framework
 stacks build on the foundations stack) and the course image on top of that stack
-(images/course.Dockerfile). Docker's layer cache makes a rebuild with nothing changed
+(images/course/Dockerfile). Docker's layer cache makes a rebuild with nothing changed
 take seconds. Sizes are written to build/images.json.
 
 Usage: python3 -m tools.build [image ...]   (make images; CA_BUNDLE=path for TLS interception)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,12 +17,9 @@ import os
 import subprocess
 import time
 
-from tools.config import ROOT, cli, load_images
-from tools.docker import DockerError, build_client, build_env, image_size_mb
-
-
-def say(message: str) -> None:
-    print(f"==> {message}", flush=True)
+from dlcourse.manifest import ROOT, load_images
+from tools.cli import cli, say
+from tools.docker_cli import DockerError, build_client, build_env, image_size_mb
 
 
 def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: str | None) -> None:
@@ -37,7 +35,8 @@ def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: 
 
 
 def push(images) -> int:
-    from tools.classroom import load_settings
+    from dlcourse.settings import load_settings
+
     registry = load_settings()["kubernetes"]["registry"]
     if not registry:
         raise DockerError("set kubernetes.registry in hub/classroom.toml to the registry your cluster pulls from")
@@ -54,10 +53,16 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
     parser.add_argument("--hub", action="store_true", help="build only the classroom hub image (hub/)")
-    parser.add_argument("--push", action="store_true",
-                        help="tag the built course images for kubernetes.registry (hub/classroom.toml) and push them")
-    parser.add_argument("--ca-bundle", default=os.environ.get("CA_BUNDLE") or None,
-                        help="CA bundle that pip trusts during the build only (TLS interception)")
+    parser.add_argument(
+        "--push",
+        action="store_true",
+        help="tag the built course images for kubernetes.registry (hub/classroom.toml) and push them",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        default=os.environ.get("CA_BUNDLE") or None,
+        help="CA bundle that pip trusts during the build only (TLS interception)",
+    )
     opts = parser.parse_args(argv)
     images = load_images()
     unknown = [i for i in opts.images if i not in images.images]
@@ -67,15 +72,13 @@ def main(argv: list[str]) -> int:
         parser.error(f"CA_BUNDLE={opts.ca_bundle!r} is not a file")
 
     wanted = set(opts.images or images.images)
-    order = [f for f in images.build_order() if f in wanted or any(
-        images.images[w].parent == f for w in wanted)]
+    order = [f for f in images.build_order() if f in wanted or any(images.images[w].parent == f for w in wanted)]
     if opts.push:
         return push(images)
     subprocess.run([str(ROOT / "tools" / "base_os.sh"), images.debian], check=True)
     if opts.hub:
         say(f"{images.hub_ref} (the classroom hub)")
-        docker_build(images.hub_ref, "hub/Dockerfile",
-                     args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
+        docker_build(images.hub_ref, "hub/Dockerfile", args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
         return 0
 
     sizes: dict[str, float] = {}
@@ -90,8 +93,9 @@ def main(argv: list[str]) -> int:
             say(f"[{step}/{len(order)}] {images.ref(folder)} (on {images.stack_ref(image.parent)})")
             stack_args = {"BASE": images.stack_ref(image.parent)}
         docker_build(images.stack_ref(folder), dockerfile, args=stack_args, ca_bundle=opts.ca_bundle)
-        docker_build(images.ref(folder), "images/course.Dockerfile",
-                     args={"STACK": images.stack_ref(folder)}, ca_bundle=None)
+        docker_build(
+            images.ref(folder), "images/course/Dockerfile", args={"STACK": images.stack_ref(folder)}, ca_bundle=None
+        )
         sizes[images.ref(folder)] = round(image_size_mb(images.ref(folder)))
         say(f"{images.ref(folder)}: {sizes[images.ref(folder)]} MB, {time.monotonic() - start:.0f} s")
 

@@ -18,17 +18,21 @@ settings onto its values:
 
 Usage: python -m tools.k8s_values [OUTPUT]      (make k8s-values)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from tools.classroom import CLASSROOM_TOML, ConfigError, environment_choices, limits_for, load_roster, load_settings
-from tools.config import ROOT, Images, cli, load_images
+from dlcourse.manifest import ROOT, Images, load_images
+from dlcourse.settings import CLASSROOM_TOML, ConfigError, environment_choices, limits_for, load_roster, load_settings
+from tools.cli import cli
 
 OUTPUT = ROOT / "deploy" / "kubernetes" / "values.yaml"
-HUB_FILES = Path("/usr/local/etc/dlcourse")     # where the hub pod gets our authenticator and roster
-GLUE = {"classroom_auth.py": ROOT / "hub" / "classroom_auth.py", "tools/__init__.py": ROOT / "tools" / "__init__.py",
-        "tools/config.py": ROOT / "tools" / "config.py", "tools/classroom.py": ROOT / "tools" / "classroom.py"}
+HUB_FILES = Path("/usr/local/etc/dlcourse")  # where the hub pod gets our authenticator and roster
+# The modules of the dlcourse package that the roster login needs, mounted as the package into the chart's hub.
+GLUE = {
+    f"dlcourse/{name}": ROOT / "dlcourse" / name for name in ("__init__.py", "manifest.py", "settings.py", "auth.py")
+}
 
 
 def k8s_quantity(size: str) -> str:
@@ -47,20 +51,36 @@ def profiles(settings: dict, images: Images, registry: str) -> list[dict]:
         env = choice["environment"]
         limits = limits_for(settings, env, "student")
         ref = image_ref(images, env, registry)
-        override = {"image": f"{ref['name']}:{ref['tag']}", "mem_limit": k8s_quantity(limits["memory"]),
-                    "cpu_limit": float(limits["cpus"])}
+        override = {
+            "image": f"{ref['name']}:{ref['tag']}",
+            "mem_limit": k8s_quantity(limits["memory"]),
+            "cpu_limit": float(limits["cpus"]),
+        }
         used_for = "; ".join(choice["parts"]) or "no notebooks yet"
-        result.append({"display_name": choice["display_name"], "slug": env,
-                       "description": f"{choice['description']} For {used_for}.",
-                       "default": env == settings["environments"]["default"],
-                       "kubespawner_override": override})
+        result.append(
+            {
+                "display_name": choice["display_name"],
+                "slug": env,
+                "description": f"{choice['description']} For {used_for}.",
+                "default": env == settings["environments"]["default"],
+                "kubespawner_override": override,
+            }
+        )
         if k8s["gpu_profiles"] and images.by_environment(env).framework:
-            gpu = {**override, "extra_resource_limits": {"nvidia.com/gpu": str(k8s["gpus_per_server"])},
-                   "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}
-            result.append({"display_name": f"{choice['display_name']} with a GPU", "slug": f"{env}-gpu",
-                           "description": f"{choice['description']} With {k8s['gpus_per_server']} GPU(s) "
-                                          "while your server runs.",
-                           "kubespawner_override": gpu})
+            gpu = {
+                **override,
+                "extra_resource_limits": {"nvidia.com/gpu": str(k8s["gpus_per_server"])},
+                "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            }
+            result.append(
+                {
+                    "display_name": f"{choice['display_name']} with a GPU",
+                    "slug": f"{env}-gpu",
+                    "description": f"{choice['description']} With {k8s['gpus_per_server']} GPU(s) "
+                    "while your server runs.",
+                    "kubespawner_override": gpu,
+                }
+            )
     return result
 
 
@@ -69,20 +89,29 @@ def auth_values(settings: dict, roster: dict, roster_text: str) -> dict:
     instructors = sorted(m.username for m in roster.values() if m.role == "instructor")
     hub: dict = {"config": {"Authenticator": {"admin_users": instructors}}}
     if auth["type"] == "roster":
-        files = {key.replace("/", "-").replace(".", "-").replace("_", "-"): {
-                     "mountPath": str(HUB_FILES / key), "stringData": path.read_text()} for key, path in GLUE.items()}
+        files = {
+            key.replace("/", "-").replace(".", "-").replace("_", "-"): {
+                "mountPath": str(HUB_FILES / key),
+                "stringData": path.read_text(),
+            }
+            for key, path in GLUE.items()
+        }
         files["roster"] = {"mountPath": str(HUB_FILES / "roster.csv"), "stringData": roster_text}
         hub["extraFiles"] = files
         hub["extraEnv"] = {"PYTHONPATH": str(HUB_FILES)}
-        hub["config"]["JupyterHub"] = {"authenticator_class": "classroom_auth.RosterAuthenticator"}
+        hub["config"]["JupyterHub"] = {"authenticator_class": "dlcourse.auth.RosterAuthenticator"}
         hub["config"]["RosterAuthenticator"] = {
             "roster_path": str(HUB_FILES / "roster.csv"),
             "minimum_password_length": auth["minimum_password_length"],
             "allowed_failed_logins": auth["allowed_failed_logins"],
-            "seconds_before_next_try": auth["lockout_seconds"]}
-        hub["extraConfig"] = {"dlcourse-templates": (
-            "import os, nativeauthenticator\n"
-            "c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), 'templates')]\n")}
+            "seconds_before_next_try": auth["lockout_seconds"],
+        }
+        hub["extraConfig"] = {
+            "dlcourse-templates": (
+                "import os, nativeauthenticator\n"
+                "c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), 'templates')]\n"
+            )
+        }
         return hub
     hub["config"]["Authenticator"]["allowed_users"] = sorted(roster)
     if auth["type"] in ("github", "google"):
@@ -96,33 +125,45 @@ def auth_values(settings: dict, roster: dict, roster_text: str) -> dict:
         # the secret: helm ... --set hub.config.<class>.client_secret=$OAUTH_CLIENT_SECRET (README)
     else:
         hub["config"]["JupyterHub"] = {"authenticator_class": "ltiauthenticator.lti13.auth.LTI13Authenticator"}
-        hub["config"]["LTI13Authenticator"] = {"client_id": [auth["client_id"]], "issuer": auth["issuer"],
-                                               "authorize_url": auth["authorize_url"],
-                                               "jwks_endpoint": auth["jwks_endpoint"]}
+        hub["config"]["LTI13Authenticator"] = {
+            "client_id": [auth["client_id"]],
+            "issuer": auth["issuer"],
+            "authorize_url": auth["authorize_url"],
+            "jwks_endpoint": auth["jwks_endpoint"],
+        }
     return hub
 
 
 def build(settings: dict, images: Images, roster_path: Path) -> dict:
     k8s = settings["kubernetes"]
     if not k8s["registry"]:
-        raise ConfigError(f"{CLASSROOM_TOML.relative_to(ROOT)}: 'kubernetes.registry' is empty; set the registry "
-                          "your cluster pulls from, e.g. \"registry.my-uni.edu/dlcourse\"")
+        raise ConfigError(
+            f"{CLASSROOM_TOML.relative_to(ROOT)}: 'kubernetes.registry' is empty; set the registry "
+            'your cluster pulls from, e.g. "registry.my-uni.edu/dlcourse"'
+        )
     roster = load_roster(roster_path)
     limits = limits_for(settings, settings["environments"]["default"], "student")
     culling = settings["culling"]
-    storage: dict = {"type": "dynamic", "capacity": k8s["storage_capacity"], "homeMountPath": "/home/jovyan",
-                     "extraVolumes": [{"name": "dshm", "emptyDir": {"medium": "Memory",
-                                                                     "sizeLimit": k8s_quantity(limits["shm_size"])}}],
-                     "extraVolumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}]}
+    storage: dict = {
+        "type": "dynamic",
+        "capacity": k8s["storage_capacity"],
+        "homeMountPath": "/home/jovyan",
+        "extraVolumes": [
+            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": k8s_quantity(limits["shm_size"])}}
+        ],
+        "extraVolumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
+    }
     if k8s["storage_class"]:
         storage["dynamic"] = {"storageClass": k8s["storage_class"]}
     return {
         "hub": {**auth_values(settings, roster, roster_path.read_text()), "db": {"type": "sqlite-pvc"}},
         "singleuser": {
             "image": image_ref(images, settings["environments"]["default"], registry=k8s["registry"]),
-            "cmd": "start-singleuser",            # the image's start hook: course merge, then the server
+            "cmd": "start-singleuser",  # the image's start hook: course merge, then the server
             "defaultUrl": "/lab/tree/course/START-HERE.md",
-            "uid": 1000, "fsGid": 1000, "allowPrivilegeEscalation": False,
+            "uid": 1000,
+            "fsGid": 1000,
+            "allowPrivilegeEscalation": False,
             "cpu": {"limit": float(limits["cpus"]), "guarantee": round(float(limits["cpus"]) / 4, 2)},
             "memory": {"limit": k8s_quantity(limits["memory"]), "guarantee": "1G"},
             "startTimeout": settings["hub"]["start_timeout"],
@@ -130,16 +171,22 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
             "storage": storage,
             "profileList": profiles(settings, images, k8s["registry"]),
         },
-        "cull": {"enabled": culling["server_idle_timeout"] > 0,
-                 "timeout": culling["server_idle_timeout"] or 3600, "every": 60},
+        "cull": {
+            "enabled": culling["server_idle_timeout"] > 0,
+            "timeout": culling["server_idle_timeout"] or 3600,
+            "every": 60,
+        },
         "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": True},
     }
 
 
 def render(values: dict) -> str:
     import yaml
-    header = ("# Generated by `make k8s-values` from hub/classroom.toml, the roster, images/images.toml and\n"
-              "# notebooks/course.toml. Do not edit: change those and regenerate. Holds the roster: keep it private.\n")
+
+    header = (
+        "# Generated by `make k8s-values` from hub/classroom.toml, the roster, images/images.toml and\n"
+        "# notebooks/course.toml. Do not edit: change those and regenerate. Holds the roster: keep it private.\n"
+    )
     return header + yaml.safe_dump(values, sort_keys=False, width=120)
 
 

@@ -9,6 +9,7 @@ The hub image (hub/requirements.in) is locked the same way.
 
 Usage: python -m tools.lock [image ... | hub]     (make lock)
 """
+
 from __future__ import annotations
 
 import re
@@ -17,22 +18,38 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.config import ROOT, load_images
+from dlcourse.manifest import ROOT, load_images
 
 PLATFORM = "x86_64-manylinux_2_28"
 
 
 def pins_without_hashes(lock: Path) -> str:
     """The `name==version` lines of a lock, usable as pip/uv constraints."""
-    return "\n".join(m.group(0) for m in re.finditer(r"^[A-Za-z0-9_.\-\[\]]+==[^\s\\;]+", lock.read_text(), re.M)) + "\n"
+    return (
+        "\n".join(m.group(0) for m in re.finditer(r"^[A-Za-z0-9_.\-\[\]]+==[^\s\\;]+", lock.read_text(), re.M)) + "\n"
+    )
 
 
 def compile_lock(folder: Path, python: str, constraints: Path | None) -> None:
-    cmd = [sys.executable, "-m", "uv", "pip", "compile", "requirements.in",
-           "--python-version", python, "--python-platform", PLATFORM,
-           "--generate-hashes", "--native-tls", "--quiet",
-           "--custom-compile-command", "make lock",
-           "-o", "requirements.lock"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uv",
+        "pip",
+        "compile",
+        "requirements.in",
+        "--python-version",
+        python,
+        "--python-platform",
+        PLATFORM,
+        "--generate-hashes",
+        "--native-tls",
+        "--quiet",
+        "--custom-compile-command",
+        "make lock",
+        "-o",
+        "requirements.lock",
+    ]
     if constraints:
         cmd += ["--constraint", str(constraints)]
     print(f"==> locking {folder.relative_to(ROOT)} (Python {python}, {PLATFORM})", flush=True)
@@ -56,7 +73,7 @@ def main(argv: list[str]) -> int:
                 constraints = Path(tmp) / f"{parent}.txt"
                 constraints.write_text(pins_without_hashes(ROOT / "images" / parent / "requirements.lock"))
             compile_lock(ROOT / "images" / name, images.python, constraints)
-    if "hub" in wanted:   # the hub image runs on the same Debian release
+    if "hub" in wanted:  # the hub image runs on the same Debian release
         compile_lock(ROOT / "hub", images.python, None)
     return 0
 

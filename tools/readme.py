@@ -6,12 +6,13 @@ notebooks/course.toml and images/images.toml.
 
 Usage: python3 -m tools.readme [--check]
 """
+
 from __future__ import annotations
 
 import re
 import sys
 
-from tools.config import ROOT, load_course, load_images
+from dlcourse.manifest import ROOT, load_course, load_images
 
 README = ROOT / "README.md"
 
@@ -22,8 +23,10 @@ def course_table() -> str:
     rows = ["| # | Part | Notebook | Environment | Companion video |", "|---:|---|---|---|---|"]
     for n, nb in enumerate(course.notebooks, start=1):
         videos = " · ".join(f"[{name}]({url})" for name, url in nb.videos)
-        rows.append(f"| {n} | {nb.part}. {course.parts[nb.part]} | [{nb.title}](notebooks/{nb.file})<br>`{nb.file}` | "
-                    f"{images.by_environment(nb.environment).display_name} | {videos} |")
+        rows.append(
+            f"| {n} | {nb.part}. {course.parts[nb.part]} | [{nb.title}](notebooks/{nb.file})<br>`{nb.file}` | "
+            f"{images.by_environment(nb.environment).display_name} | {videos} |"
+        )
     return "\n".join(rows)
 
 
@@ -46,7 +49,8 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- {name}:begin[^>]*-->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"error: README.md lacks the <!-- {name}:begin --> ... <!-- {name}:end --> markers")
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        table = make()
+        text = pattern.sub(lambda m, table=table: m.group(1) + table + "\n" + m.group(2), text)
     return text
 
 

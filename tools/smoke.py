@@ -11,6 +11,7 @@ naming the image, the notebook, the cell and the error.
 
 Usage: python3 -m tools.smoke [image ...] [--notebook FILE ...]     (make smoke)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,28 +20,37 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.config import ROOT, Images, cli, load_course, load_images
-from tools.docker import DockerError, image_exists, image_size_mb
+from dlcourse.manifest import ROOT, Images, load_course, load_images
+from tools.cli import cli, say
+from tools.docker_cli import DockerError, image_exists, image_size_mb
 
 REPORT_DIR = ROOT / "build" / "smoke"
 RUNNER = ROOT / "tools" / "smoke_runner.py"
 
 
-def say(message: str) -> None:
-    print(f"==> {message}", flush=True)
-
-
 def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> None:
-    cmd = ["docker", "run", "--rm", "--network", "none", "--user", "1000:1000",
-           "-v", f"{RUNNER}:/smoke/runner.py:ro", "-v", f"{out}:/smoke/out"]
+    cmd = [
+        "docker",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--user",
+        "1000:1000",
+        "-v",
+        f"{RUNNER}:/smoke/runner.py:ro",
+        "-v",
+        f"{out}:/smoke/out",
+    ]
     for key, value in env.items():
         cmd += ["-e", f"{key}={value}"]
     cmd += [ref, "python", "/smoke/runner.py", "--out", "/smoke/out", *args]
     tag = ref.split(":")[0].split("/")[-1]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
-        for line in proc.stdout:                      # progress, one line per notebook, named by image
+        for line in proc.stdout:  # progress, one line per notebook, named by image
             print(f"[{tag}] {line.rstrip()}", flush=True)
     if proc.returncode != 0:
         raise DockerError(f"the smoke runner itself failed in {ref} (exit {proc.returncode})")
@@ -74,8 +84,14 @@ def run_image(images: Images, folder: str, only: set[str] | None = None) -> dict
     if notebooks:
         _docker_run(ref, out, image.smoke_env, ["--plan", "/smoke/out/plan.json"])
         results = json.loads((out / "results.json").read_text())
-    return {"image": ref, "folder": folder, "size_mb": round(image_size_mb(ref)),
-            "check": check, "notebooks": results, "seconds": round(time.monotonic() - start, 1)}
+    return {
+        "image": ref,
+        "folder": folder,
+        "size_mb": round(image_size_mb(ref)),
+        "check": check,
+        "notebooks": results,
+        "seconds": round(time.monotonic() - start, 1),
+    }
 
 
 def failures(entry: dict) -> list[str]:
@@ -86,24 +102,40 @@ def failures(entry: dict) -> list[str]:
         if r["status"] != "passed":
             where = f" cell {r['cell']} ({r.get('cell_source', '')})" if r.get("cell") else ""
             problems.append(f"{entry['image']}: {r['notebook']}:{where} {r['status']}: {r.get('error', '')}")
-        elif r.get("stderr"):   # warnings a student would see in red
+        elif r.get("stderr"):  # warnings a student would see in red
             problems.append(f"{entry['image']}: {r['notebook']}: wrote to stderr: {' | '.join(r['stderr'][:3])}")
     return problems
 
 
 def markdown(report: list[dict]) -> str:
-    lines = ["# Smoke report", "", "| image | size (MB) | framework | GPUs seen | CUDA libraries | check |",
-             "|---|---:|---|---:|---|---|"]
+    lines = [
+        "# Smoke report",
+        "",
+        "| image | size (MB) | framework | CUDA libraries | check |",
+        "|---|---:|---|---|---|",
+    ]
     for e in report:
         c = e["check"]
         fw = f"{c.get('framework')} {c.get('version')}" if c.get("framework") else "none"
-        lines.append(f"| {e['image']} | {e['size_mb']} | {fw} | {c.get('gpus', '-')} | "
-                     f"{', '.join(c.get('cuda_libs', [])) or '-'} | {c.get('status')} |")
+        lines.append(
+            f"| {e['image']} | {e['size_mb']} | {fw} | {', '.join(c.get('cuda_libs', [])) or '-'} | {c.get('status')} |"
+        )
     lines += ["", "| image | notebook | status | seconds | budget |", "|---|---|---|---:|---:|"]
     for e in report:
         for r in e["notebooks"]:
             lines.append(f"| {e['image']} | {r['notebook']} | {r['status']} | {r['seconds']} | {r['budget']} |")
     return "\n".join(lines) + "\n"
+
+
+def run_all(images: Images, folders: list[str], only: set[str] | None = None) -> list[dict]:
+    """Smoke-test these images, two at a time (each run mostly waits on one core),
+    and write the report (build/smoke/report.json and .md). The entries come back in build order."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        report = list(pool.map(lambda folder: run_image(images, folder, only), folders))
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (REPORT_DIR / "report.md").write_text(markdown(report))
+    return report
 
 
 def main(argv: list[str]) -> int:
@@ -116,13 +148,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown image(s) {unknown}; allowed: {list(images.images)}")
     folders = [f for f in images.build_order() if not opts.images or f in opts.images]
-    from concurrent.futures import ThreadPoolExecutor
-    only = set(opts.notebook) if opts.notebook else None
-    with ThreadPoolExecutor(max_workers=2) as pool:   # two images at a time
-        report = list(pool.map(lambda folder: run_image(images, folder, only), folders))
-    REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (REPORT_DIR / "report.md").write_text(markdown(report))
+    report = run_all(images, folders, set(opts.notebook) if opts.notebook else None)
     print(markdown(report))
     problems = [p for e in report for p in failures(e)]
     for p in problems:

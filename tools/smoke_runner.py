@@ -3,10 +3,11 @@
 Two jobs, results as JSON in the output folder:
   --plan plan.json   run each notebook of /opt/course with papermill, SMOKE=True,
                      the image's own python3 kernel, a wall-clock budget each
-  --check            the package check: the framework imports, its version, whether
-                     it sees a GPU, and that its CUDA libraries load
+  --check            the package check: the framework imports, its version, and
+                     its CUDA libraries load
 One line of progress per notebook goes to stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,11 @@ def first_error(executed: str) -> dict:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 source = "".join(cell.get("source", "")).strip().splitlines()
-                return {"cell": index, "cell_source": source[0][:120] if source else "",
-                        "error": f"{output.get('ename')}: {output.get('evalue')}"[:500]}
+                return {
+                    "cell": index,
+                    "cell_source": source[0][:120] if source else "",
+                    "error": f"{output.get('ename')}: {output.get('evalue')}"[:500],
+                }
     return {}
 
 
@@ -50,7 +54,7 @@ def stderr_lines(executed: str) -> list[str]:
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                lines += [l for l in "".join(output.get("text", "")).splitlines() if l.strip()]
+                lines += [line for line in "".join(output.get("text", "")).splitlines() if line.strip()]
     return lines
 
 
@@ -59,18 +63,41 @@ def run_notebook(name: str, budget: int, out_dir: str, course: str = COURSE) -> 
     executed = os.path.join(out_dir, name)
     result = {"notebook": name, "budget": budget}
     if not os.path.exists(source):
-        return {**result, "status": "missing", "seconds": 0.0,
-                "error": f"{source} is not in the image: rebuild it (make images)"}
+        return {
+            **result,
+            "status": "missing",
+            "seconds": 0.0,
+            "error": f"{source} is not in the image: rebuild it (make images)",
+        }
     workdir = tempfile.mkdtemp(prefix="smoke-")
-    cmd = [sys.executable, "-m", "papermill", source, executed, "-p", "SMOKE", "True",
-           "-k", "python3", "--cwd", workdir, "--no-progress-bar", "--log-level", "ERROR"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        source,
+        executed,
+        "-p",
+        "SMOKE",
+        "True",
+        "-k",
+        "python3",
+        "--cwd",
+        workdir,
+        "--no-progress-bar",
+        "--log-level",
+        "ERROR",
+    ]
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=budget)
         seconds = time.monotonic() - start
     except subprocess.TimeoutExpired:
-        return {**result, "status": "timeout", "seconds": float(budget),
-                "error": f"still running after its budget of {budget} s (course.toml smoke_budget)"}
+        return {
+            **result,
+            "status": "timeout",
+            "seconds": float(budget),
+            "error": f"still running after its budget of {budget} s (course.toml smoke_budget)",
+        }
     result["seconds"] = round(seconds, 1)
     if proc.returncode == 0:
         result["status"] = "passed"
@@ -84,21 +111,12 @@ def run_notebook(name: str, budget: int, out_dir: str, course: str = COURSE) -> 
 
 
 def package_check(framework: str, cuda_libs: list[str]) -> dict:
+    """The same for every image (images.toml says what): the framework imports and has
+    a version, and each CUDA library it ships loads. What is particular to one
+    framework (its CUDA build, the devices it sees) is in tests/images/<image>/."""
     report: dict = {"python": sys.version.split()[0], "framework": framework or None}
     if framework:
-        module = importlib.import_module(framework)
-        report["version"] = module.__version__
-        if framework == "torch":
-            report["gpus"] = module.cuda.device_count() if module.cuda.is_available() else 0
-            report["cuda"] = module.version.cuda
-        elif framework == "tensorflow":
-            report["gpus"] = len(module.config.list_physical_devices("GPU"))
-            report["cuda"] = module.sysconfig.get_build_info().get("cuda_version")
-        elif framework == "jax":
-            report["gpus"] = len([d for d in module.devices() if d.platform == "gpu"]) if module.default_backend() == "gpu" else 0
-            report["devices"] = len(module.devices())
-            import jax_plugins  # the CUDA plugin namespace installed by jax[cuda12]
-            report["cuda"] = ",".join(sorted(p for p in dir(jax_plugins) if p.startswith("xla_cuda"))) or None
+        report["version"] = importlib.import_module(framework).__version__
     site = sysconfig.get_paths()["purelib"]
     loaded, missing = [], []
     for lib in cuda_libs:
@@ -110,7 +128,7 @@ def package_check(framework: str, cuda_libs: list[str]) -> dict:
             missing.append(lib)
     report["cuda_libs"] = loaded
     report["missing_cuda_libs"] = missing
-    report["status"] = "passed" if not missing and (not cuda_libs or report.get("cuda")) else "failed"
+    report["status"] = "passed" if not missing else "failed"
     return report
 
 
@@ -130,7 +148,10 @@ def main() -> int:
             report = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
         with open(os.path.join(opts.out, "check.json"), "w") as fh:
             json.dump(report, fh, indent=2)
-        print(f"   package check: {report['status']} {json.dumps({k: v for k, v in report.items() if k != 'status'})}", flush=True)
+        print(
+            f"   package check: {report['status']} {json.dumps({k: v for k, v in report.items() if k != 'status'})}",
+            flush=True,
+        )
         return 0
     with open(opts.plan) as fh:
         plan = json.load(fh)
@@ -140,7 +161,8 @@ def main() -> int:
         results.append(result)
         line = f"   {result['status']:<8} {result['seconds']:6.1f} s  {item['file']}"
         if result["status"] != "passed":
-            line += f"\n            {result.get('cell') and 'cell %s: ' % result['cell'] or ''}{result.get('error', '')}"
+            where = f"cell {result['cell']}: " if result.get("cell") else ""
+            line += f"\n            {where}{result.get('error', '')}"
         print(line, flush=True)
         with open(os.path.join(opts.out, "results.json"), "w") as fh:
             json.dump(results, fh, indent=2)

@@ -5,6 +5,7 @@ port and network, so they never touch a running class.
 
 Usage: python3 -m tools.stack up|down|status|logs|roster|codes|backup|restore ARCHIVE
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,14 +22,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.classroom import CLASSROOM_TOML, load_roster, load_settings
-from tools.config import ROOT, cli, load_images
+from dlcourse.manifest import ROOT, load_images
+from dlcourse.settings import CLASSROOM_TOML, load_roster, load_settings
+from tools.cli import cli, say
 
 PROJECT = "dlcourse"
-
-
-def say(message: str) -> None:
-    print(f"==> {message}", flush=True)
 
 
 @functools.cache
@@ -37,19 +35,21 @@ def compose() -> list[str]:
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    raise SystemExit("error: neither 'docker compose' nor 'docker-compose' is installed "
-                     "(Debian/Ubuntu: apt-get install docker-compose)")
+    raise SystemExit(
+        "error: neither 'docker compose' nor 'docker-compose' is installed "
+        "(Debian/Ubuntu: apt-get install docker-compose)"
+    )
 
 
 @dataclass
 class Classroom:
     project: str = PROJECT
-    port: int | None = None                  # None: from classroom.toml
-    roster: Path | None = None               # None: from classroom.toml
+    port: int | None = None  # None: from classroom.toml
+    roster: Path | None = None  # None: from classroom.toml
     network: str | None = None
     settings_path: Path = CLASSROOM_TOML
-    image_tag: str = ""                      # "" = the tag of images/images.toml
-    tls_dir: Path = ROOT / "hub" / "tls"     # where https_cert and https_key are
+    image_tag: str = ""  # "" = the tag of images/images.toml
+    tls_dir: Path = ROOT / "hub" / "tls"  # where https_cert and https_key are
 
     def __post_init__(self):
         self.settings = load_settings(self.settings_path)
@@ -63,15 +63,28 @@ class Classroom:
         return f"{self.scheme}://localhost:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "COMPOSE_PROJECT_NAME": self.project, "HUB_IMAGE": load_images().hub_ref,
-                "HUB_PORT": str(self.port), "CLASSROOM_NETWORK": self.network,
-                "ROSTER_DIR": str(self.roster.parent), "ROSTER_FILE": self.roster.name,
-                "CLASSROOM_IMAGE_TAG": self.image_tag, "CLASSROOM_TOML": str(self.settings_path.resolve()),
-                "TLS_DIR": str(Path(self.tls_dir).resolve())}
+        return {
+            **os.environ,
+            "COMPOSE_PROJECT_NAME": self.project,
+            "HUB_IMAGE": load_images().hub_ref,
+            "HUB_PORT": str(self.port),
+            "CLASSROOM_NETWORK": self.network,
+            "ROSTER_DIR": str(self.roster.parent),
+            "ROSTER_FILE": self.roster.name,
+            "CLASSROOM_IMAGE_TAG": self.image_tag,
+            "CLASSROOM_TOML": str(self.settings_path.resolve()),
+            "TLS_DIR": str(Path(self.tls_dir).resolve()),
+        }
 
     def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
-        return subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), *args], env=self.env(),
-                              cwd=ROOT, check=check, text=True, capture_output=capture)
+        return subprocess.run(
+            [*compose(), "-f", str(ROOT / "docker-compose.yml"), *args],
+            env=self.env(),
+            cwd=ROOT,
+            check=check,
+            text=True,
+            capture_output=capture,
+        )
 
     def hub_exec(self, *cmd: str) -> str:
         return self.compose("exec", "-T", "hub", *cmd, capture=True).stdout
@@ -79,42 +92,70 @@ class Classroom:
     def ready(self) -> bool:
         try:
             import ssl
+
             ctx = ssl._create_unverified_context()  # the instructor's own certificate may be self-signed
             with urllib.request.urlopen(f"{self.url}/hub/api/", timeout=3, context=ctx) as r:
                 return r.status == 200
         except (urllib.error.URLError, OSError):
             return False
 
-    def hub_restarts(self) -> int:
+    def hub_state(self) -> tuple[str, str, int]:
+        """The hub container's (state, health, restart count), as Docker reports them."""
         container = self.compose("ps", "-q", "hub", capture=True, check=False).stdout.strip()
-        out = subprocess.run(["docker", "inspect", "-f", "{{.RestartCount}}", container], capture_output=True,
-                             text=True).stdout.strip() if container else ""
-        return int(out) if out.isdigit() else 0
+        if not container:
+            return "missing", "", 0
+        out = subprocess.run(
+            [
+                "docker",
+                "inspect",
+                "-f",
+                "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} {{.RestartCount}}",
+                container,
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        if len(out) != 3:
+            return "missing", "", 0
+        return out[0], out[1], int(out[2])
+
+    def wait_healthy(self, timeout: float) -> None:
+        """Wait for the hub image's HEALTHCHECK (the proxy routes /hub/health to a running hub).
+
+        What `docker compose up --wait` does; Debian's docker-compose 1.29 has no --wait,
+        so the health status is read from Docker here, for either compose."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state, health, restarts = self.hub_state()
+            if health == "healthy":
+                return
+            if restarts > 0 or state == "exited" or health == "unhealthy":  # a configuration error: say it now
+                self.compose("logs", "--tail", "20", "hub", check=False)
+                raise SystemExit(
+                    f"error: the hub is {health or state} after starting (its log is above); nothing was changed"
+                )
+            if time.monotonic() > deadline:
+                self.compose("logs", "--tail", "40", "hub", check=False)
+                raise SystemExit(
+                    f"error: the hub did not become healthy at {self.url} within {timeout:.0f} s (logs above)"
+                )
+            time.sleep(0.5)
 
     def up(self, timeout: float = 120) -> None:
         load_roster(self.roster)
         self.compose("up", "-d", "--remove-orphans")
-        deadline = time.monotonic() + timeout
-        while not self.ready():
-            if self.hub_restarts() > 0:           # it exited: a configuration error, say it now
-                self.compose("logs", "--tail", "20", "hub", check=False)
-                raise SystemExit("error: the hub exited at start (its log is above); nothing was changed")
-            if time.monotonic() > deadline:
-                self.compose("logs", "--tail", "40", "hub", check=False)
-                raise SystemExit(f"error: the hub did not answer at {self.url} within {timeout:.0f} s (logs above)")
-            time.sleep(1)
+        self.wait_healthy(timeout)
 
     def restart_hub(self, timeout: float = 120) -> None:
         self.compose("restart", "hub")
-        deadline = time.monotonic() + timeout
-        while not self.ready():
-            if time.monotonic() > deadline:
-                raise SystemExit(f"error: the hub did not come back at {self.url}")
-            time.sleep(1)
+        self.wait_healthy(timeout)
 
     def user_containers(self) -> list[str]:
-        out = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", f"name=^{self.project}-"],
-                             capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            ["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", f"name=^{self.project}-"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         return [n for n in out if not n.startswith(f"{self.project}_") and n != f"{self.project}-hub-1"]
 
     def down(self, volumes: bool = False) -> None:
@@ -123,19 +164,31 @@ class Classroom:
             subprocess.run(["docker", "rm", "-f", name], capture_output=True)
         self.compose("down", "--remove-orphans", *(["--volumes"] if volumes else []), check=False)
         if volumes:
-            vols = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"name=^{self.project}-home-"],
-                                  capture_output=True, text=True).stdout.split()
+            vols = subprocess.run(
+                ["docker", "volume", "ls", "-q", "--filter", f"name=^{self.project}-home-"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
             if vols:
                 subprocess.run(["docker", "volume", "rm", *vols], capture_output=True)
 
     def codes(self) -> str:
-        return self.hub_exec("python3", "-m", "classroom_auth", "codes")
+        """The pending enrolment codes as `make codes` prints them (one "  name  code" line each)."""
+        return self.hub_exec("python3", "-m", "dlcourse.auth", "codes")
+
+    def pending_codes(self) -> dict[str, str]:
+        """The pending enrolment codes, username -> code."""
+        rows = (line.split() for line in self.codes().splitlines())
+        return {row[0]: row[1] for row in rows if len(row) == 2}
 
     # --- backups: the hub's state volume and every student's home volume
     def volumes(self) -> list[str]:
         def ls(*filters: str) -> list[str]:
             args = [a for f in filters for a in ("--filter", f)]
-            return subprocess.run(["docker", "volume", "ls", "-q", *args], capture_output=True, text=True).stdout.split()
+            return subprocess.run(
+                ["docker", "volume", "ls", "-q", *args], capture_output=True, text=True
+            ).stdout.split()
+
         state = ls(f"label=com.docker.compose.project={self.project}")
         homes = [v for v in ls(f"name=^{self.project}-home-") if v.startswith(f"{self.project}-home-")]
         return sorted(state) + sorted(homes)
@@ -143,8 +196,11 @@ class Classroom:
     def _helper(self, *args: str) -> None:
         """Run tar in a throw-away container of the local Debian base image."""
         image = f"debian:{load_images().debian}-slim"
-        subprocess.run(["docker", "run", "--rm", "--network", "none", *args[:-1], image, "sh", "-c", args[-1]],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", *args[:-1], image, "sh", "-c", args[-1]],
+            check=True,
+            capture_output=True,
+        )
 
     def backup(self, dest: Path) -> Path:
         volumes = self.volumes()
@@ -152,21 +208,33 @@ class Classroom:
             raise SystemExit(f"error: classroom {self.project!r} has no volumes to back up")
         dest.mkdir(parents=True, exist_ok=True)
         archive = dest / f"{self.project}-{dt.datetime.now().strftime('%Y-%m-%dT%H%M%S')}.tar"
-        hub = subprocess.run([*compose(), "-f", str(ROOT / "docker-compose.yml"), "ps", "-q", "hub"], env=self.env(),
-                             capture_output=True, text=True).stdout.strip()
+        hub = subprocess.run(
+            [*compose(), "-f", str(ROOT / "docker-compose.yml"), "ps", "-q", "hub"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         with tempfile.TemporaryDirectory() as tmp:
             if hub:
-                subprocess.run(["docker", "pause", hub], capture_output=True)   # a consistent database copy
+                subprocess.run(["docker", "pause", hub], capture_output=True)  # a consistent database copy
             try:
                 for volume in volumes:
                     say(f"backing up {volume}")
-                    self._helper("-v", f"{volume}:/data:ro", "-v", f"{tmp}:/backup",
-                                 f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .")
+                    self._helper(
+                        "-v",
+                        f"{volume}:/data:ro",
+                        "-v",
+                        f"{tmp}:/backup",
+                        f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .",
+                    )
             finally:
                 if hub:
                     subprocess.run(["docker", "unpause", hub], capture_output=True)
-            Path(tmp, "manifest.json").write_text(json.dumps(
-                {"project": self.project, "created": dt.datetime.now().isoformat(), "volumes": volumes}, indent=1))
+            Path(tmp, "manifest.json").write_text(
+                json.dumps(
+                    {"project": self.project, "created": dt.datetime.now().isoformat(), "volumes": volumes}, indent=1
+                )
+            )
             subprocess.run(["tar", "-cf", str(archive), "-C", tmp, "."], check=True)
         return archive
 
@@ -177,21 +245,35 @@ class Classroom:
             subprocess.run(["tar", "-xf", str(archive), "-C", tmp], check=True)
             manifest = json.loads(Path(tmp, "manifest.json").read_text())
             source = manifest["project"]
-            targets = {v: self.project + v[len(source):] for v in manifest["volumes"]}
-            existing = [t for t in targets.values() if subprocess.run(
-                ["docker", "volume", "inspect", t], capture_output=True).returncode == 0]
+            targets = {v: self.project + v[len(source) :] for v in manifest["volumes"]}
+            existing = [
+                t
+                for t in targets.values()
+                if subprocess.run(["docker", "volume", "inspect", t], capture_output=True).returncode == 0
+            ]
             if existing:
-                raise SystemExit(f"error: these volumes exist and a restore would overwrite them: {', '.join(existing)}. "
-                                 "Restore on a fresh host, or remove them first (docker volume rm ...) if you are sure.")
+                raise SystemExit(
+                    f"error: these volumes exist and a restore would overwrite them: {', '.join(existing)}. "
+                    "Restore on a fresh host, or remove them first (docker volume rm ...) if you are sure."
+                )
             for volume, target in targets.items():
                 say(f"restoring {target}")
                 labels = []
-                if not target.startswith(f"{self.project}-home-"):   # the hub's state belongs to compose
-                    labels = ["--label", f"com.docker.compose.project={self.project}",
-                              "--label", f"com.docker.compose.volume={target.split('_', 1)[-1]}"]
+                if not target.startswith(f"{self.project}-home-"):  # the hub's state belongs to compose
+                    labels = [
+                        "--label",
+                        f"com.docker.compose.project={self.project}",
+                        "--label",
+                        f"com.docker.compose.volume={target.split('_', 1)[-1]}",
+                    ]
                 subprocess.run(["docker", "volume", "create", *labels, target], check=True, capture_output=True)
-                self._helper("-v", f"{target}:/data", "-v", f"{tmp}:/backup:ro",
-                             f"tar --numeric-owner -C /data -xzf /backup/{volume}.tar.gz")
+                self._helper(
+                    "-v",
+                    f"{target}:/data",
+                    "-v",
+                    f"{tmp}:/backup:ro",
+                    f"tar --numeric-owner -C /data -xzf /backup/{volume}.tar.gz",
+                )
         return list(targets.values())
 
 
@@ -208,7 +290,7 @@ def main(argv: list[str]) -> int:
         members = load_roster(room.roster)
         say(f"The classroom is up: {room.url}/  ({len(members)} on the roster)")
         instructors = {m.username for m in members.values() if m.role == "instructor"}
-        lines = [l for l in room.codes().splitlines() if l.split()[:1] and l.split()[0] in instructors]
+        lines = [row for row in room.codes().splitlines() if row.split()[:1] and row.split()[0] in instructors]
         if lines:
             print("    First login for instructors (username, one-time enrolment code; you will choose a password):")
             print("\n".join(lines))
@@ -224,7 +306,9 @@ def main(argv: list[str]) -> int:
         room.compose("logs", "--tail", "200", "-f", "hub")
     elif command == "roster":
         members = load_roster(room.roster)
-        say(f"Roster OK: {len(members)} people; restarting the hub to create new accounts (student servers keep running)")
+        say(
+            f"Roster OK: {len(members)} people; restarting the hub to create new accounts (student servers keep running)"
+        )
         room.restart_hub()
         print("Pending enrolment codes (hand each student theirs):")
         print(room.codes().rstrip())

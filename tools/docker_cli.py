@@ -5,6 +5,7 @@ plugin; Debian's docker.io 20.10 has it built into the daemon and the client wit
 DOCKER_BUILDKIT=1. A newer client without the buildx plugin cannot use either, so
 fall back to another client on the machine that can.
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,8 +27,9 @@ def _ok(cmd: list[str]) -> bool:
 
 
 def _client_major(client: str) -> int:
-    out = subprocess.run([client, "version", "--format", "{{.Client.Version}}"],
-                         capture_output=True, text=True, timeout=30).stdout.strip()
+    out = subprocess.run(
+        [client, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True, timeout=30
+    ).stdout.strip()
     try:
         return int(out.split(".")[0])
     except ValueError:
@@ -44,8 +46,10 @@ def build_client() -> list[str]:
     for client in candidates:
         if os.access(client, os.X_OK) and 0 < _client_major(client) < 23:
             return [client]
-    raise DockerError("cannot build with BuildKit: install the docker buildx plugin "
-                      "(Docker CE: docker-buildx-plugin) or Debian's docker.io package")
+    raise DockerError(
+        "cannot build with BuildKit: install the docker buildx plugin "
+        "(Docker CE: docker-buildx-plugin) or Debian's docker.io package"
+    )
 
 
 def build_env() -> dict[str, str]:

@@ -1,13 +1,14 @@
 """What each server gets when it starts and gives back when it stops: its limits
 (by environment and role), its GPU (by the classroom's policy), its labels."""
+
 from __future__ import annotations
 
 import asyncio
 
 import docker
 
-from gpu_pool import LABEL_GPU, LABEL_USER, GPUPool, NoGPUFree, device_ids
-from tools.classroom import limits_for
+from dlcourse.gpu_pool import LABEL_GPU, LABEL_USER, GPUPool, NoGPUFree, device_ids
+from dlcourse.settings import limits_for
 
 ISOLATION = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"], "privileged": False}
 
@@ -47,8 +48,11 @@ class SpawnHooks:
         spawner.mem_limit = limits["memory"]
         spawner.cpu_limit = float(limits["cpus"])
         host = {**ISOLATION, "pids_limit": limits["pids"], "shm_size": limits["shm_size"].lower()}
-        labels = {LABEL_USER: spawner.user.name, "dlcourse.classroom": self.project,
-                  "dlcourse.environment": environment}
+        labels = {
+            LABEL_USER: spawner.user.name,
+            "dlcourse.classroom": self.project,
+            "dlcourse.environment": environment,
+        }
         if self.settings["gpu"]["policy"] == "shared":
             host["device_requests"] = all_gpus()
         elif self.pool is not None and spawner.user_options.get("gpu"):
@@ -56,6 +60,7 @@ class SpawnHooks:
                 slot = await self.pool.acquire(spawner.user.name, alive=self._alive)
             except NoGPUFree as err:
                 from tornado import web
+
                 raise web.HTTPError(503, str(err)) from None
             host["device_requests"] = some_gpus(slot)
             labels[LABEL_GPU] = slot

@@ -9,6 +9,7 @@ The roster is re-read when it changes: removing a row locks that person out at
 once (their files stay); adding rows takes `make roster` (it restarts the hub,
 which creates the new accounts). Instructors are hub admins.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,9 +25,9 @@ from nativeauthenticator.orm import UserInfo
 from tornado import web
 from traitlets import Unicode, default
 
-from tools.classroom import ConfigError, load_roster
+from dlcourse.settings import ConfigError, load_roster
 
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"   # no 0/o, 1/l/i
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 
 def new_code() -> str:
@@ -51,12 +52,15 @@ def write_codes(path: Path, codes: dict[str, str]) -> None:
 
 class RosterAuthenticator(NativeAuthenticator):
     roster_path = Unicode(config=True, help="The roster CSV (username,role[,section]).")
-    codes_path = Unicode("/srv/jupyterhub/enrolment-codes.csv", config=True,
-                         help="Where the one-time enrolment codes are kept (mode 600, hub state volume).")
+    codes_path = Unicode(
+        "/srv/jupyterhub/enrolment-codes.csv",
+        config=True,
+        help="Where the one-time enrolment codes are kept (mode 600, hub state volume).",
+    )
 
     @default("any_allow_config")
     def _any_allow_config(self):
-        return True           # check_allowed below is the allow configuration: the roster
+        return True  # check_allowed below is the allow configuration: the roster
 
     @default("enable_signup")
     def _enable_signup(self):
@@ -93,8 +97,9 @@ class RosterAuthenticator(NativeAuthenticator):
         for name in self.roster():
             if UserInfo.find(self.db, name) is None:
                 code = new_code()
-                self.db.add(UserInfo(username=name, password=bcrypt.hashpw(code.encode(), bcrypt.gensalt()),
-                                     is_authorized=True))
+                self.db.add(
+                    UserInfo(username=name, password=bcrypt.hashpw(code.encode(), bcrypt.gensalt()), is_authorized=True)
+                )
                 codes[name] = code
                 created.append(name)
         self.db.commit()
@@ -134,13 +139,17 @@ class RosterAuthenticator(NativeAuthenticator):
 
     async def pre_spawn_start(self, user, spawner):
         if self.pending_code(user.name):
-            raise web.HTTPError(403, "You are still using your one-time enrolment code. Choose your own "
-                                     "password first: open /hub/change-password, then start your server.")
+            raise web.HTTPError(
+                403,
+                "You are still using your one-time enrolment code. Choose your own "
+                "password first: open /hub/change-password, then start your server.",
+            )
 
 
 def pending_codes(db_url: str, codes_path: str) -> list[tuple[str, str]]:
     """(username, code) for accounts whose code is still their password (for `make roster`)."""
     from jupyterhub.orm import new_session_factory
+
     db = new_session_factory(db_url)()
     result = []
     for name, code in sorted(read_codes(Path(codes_path)).items()):
@@ -151,11 +160,13 @@ def pending_codes(db_url: str, codes_path: str) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    # python3 -m classroom_auth codes: print the pending enrolment codes
+    # python3 -m dlcourse.auth codes: print the pending enrolment codes
     if sys.argv[1:] != ["codes"]:
-        raise SystemExit("usage: python3 -m classroom_auth codes")
-    rows = pending_codes(os.environ.get("HUB_DB_URL", "sqlite:////srv/jupyterhub/jupyterhub.sqlite"),
-                         "/srv/jupyterhub/enrolment-codes.csv")
+        raise SystemExit("usage: python3 -m dlcourse.auth codes")
+    rows = pending_codes(
+        os.environ.get("HUB_DB_URL", "sqlite:////srv/jupyterhub/jupyterhub.sqlite"),
+        "/srv/jupyterhub/enrolment-codes.csv",
+    )
     if not rows:
         print("No pending enrolment codes: everyone on the roster has chosen a password.")
     for name, code in rows:

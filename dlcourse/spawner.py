@@ -2,6 +2,7 @@
 on 4 threads shared by all servers instead of DockerSpawner's single thread, so
 30 students starting together do not queue behind each other's container
 creation (measured: see README, Capacity)."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from dockerspawner import DockerSpawner

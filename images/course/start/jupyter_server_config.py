@@ -4,7 +4,7 @@
 # 0 = never) comes from the hub's configuration.
 import os
 
-c = get_config()  # noqa: F821
+c = get_config()
 c.MappingKernelManager.cull_idle_timeout = int(os.environ.get("KERNEL_CULL_IDLE_TIMEOUT", "3600"))
 c.MappingKernelManager.cull_interval = 120
-c.MappingKernelManager.cull_connected = True   # an open but idle notebook tab does not pin the GPU
+c.MappingKernelManager.cull_connected = True  # an open but idle notebook tab does not pin the GPU

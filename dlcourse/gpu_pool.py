@@ -8,10 +8,11 @@ start from the containers that are really running, and reconciled with them
 when it looks full, so a server that died without a clean stop does not keep
 its GPU.
 """
+
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 LABEL_USER = "dlcourse.user"
 LABEL_GPU = "dlcourse.gpu"
@@ -25,7 +26,7 @@ class GPUPool:
     def __init__(self, slots: list[str]):
         """slots: one entry per server, e.g. ["0", "1"], ["0,1", "2,3"] or MIG UUIDs."""
         self.slots = list(slots)
-        self.owners: dict[str, str] = {}          # slot -> username
+        self.owners: dict[str, str] = {}  # slot -> username
         self._lock = asyncio.Lock()
 
     def holding(self, owner: str) -> str | None:
@@ -51,9 +52,11 @@ class GPUPool:
                 self.owners = {slot: who for slot, who in self.owners.items() if who in living}
             free = self.free()
             if not free:
-                raise NoGPUFree(f"All {len(self.slots)} GPUs of this classroom are in use. Start your server "
-                                "without a GPU (untick 'Use a GPU'): every notebook also runs on the CPU. "
-                                "Or try again when a classmate stops theirs.")
+                raise NoGPUFree(
+                    f"All {len(self.slots)} GPUs of this classroom are in use. Start your server "
+                    "without a GPU (untick 'Use a GPU'): every notebook also runs on the CPU. "
+                    "Or try again when a classmate stops theirs."
+                )
             self.owners[free[0]] = owner
             return free[0]
 

@@ -19,6 +19,7 @@ Usage: course-merge [--course /opt/course] [--home ~/course]
        course-restore NAME   fresh copy of a notebook; a changed copy is kept as
                              "<name>.mine-<timestamp>.ipynb"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,12 +71,16 @@ def start_page(course_dir: Path) -> bytes | None:
         return None
     data = tomllib.loads(manifest.read_text())
     parts = {p["number"]: p["title"] for p in data.get("part", [])}
-    lines = [f"# {data['course']['title']}: start here", "",
-             "Open the notebooks in order. Each needs an **environment**: pick it when you start",
-             "your server (File > Hub Control Panel > Stop My Server, then Start My Server).",
-             "Your work in this folder is yours: course updates never overwrite a notebook you",
-             f"changed (the new version is saved beside it; see {NOTES}).",
-             "To get a fresh copy of a notebook, open a Terminal and run `course-restore <notebook file>`.", ""]
+    lines = [
+        f"# {data['course']['title']}: start here",
+        "",
+        "Open the notebooks in order. Each needs an **environment**: pick it when you start",
+        "your server (File > Hub Control Panel > Stop My Server, then Start My Server).",
+        "Your work in this folder is yours: course updates never overwrite a notebook you",
+        f"changed (the new version is saved beside it; see {NOTES}).",
+        "To get a fresh copy of a notebook, open a Terminal and run `course-restore <notebook file>`.",
+        "",
+    ]
     for number, title in parts.items():
         notebooks = [nb for nb in data.get("notebook", []) if nb["part"] == number]
         if not notebooks:
@@ -101,7 +106,7 @@ def load_state(home: Path) -> dict[str, str]:
         state = json.loads((home / STATE).read_text())
         return {k: v for k, v in state.get("delivered", {}).items() if isinstance(v, str)}
     except (OSError, ValueError, AttributeError):
-        return {}   # no state (first start) or a damaged one: trust nothing at home
+        return {}  # no state (first start) or a damaged one: trust nothing at home
 
 
 def save_state(home: Path, delivered: dict[str, str]) -> None:
@@ -118,20 +123,20 @@ def merge(course_dir: Path, home: Path, today: str | None = None) -> list[str]:
         target, new = home / name, sha256(data)
         known = delivered.get(name)
         if not target.exists():
-            if known is None:                      # new notebook for this student
+            if known is None:  # new notebook for this student
                 atomic_write(target, data)
                 delivered[name] = new
                 messages.append(f"New: {name}")
-            continue                               # deleted by the student: respected
+            continue  # deleted by the student: respected
         current = sha256(target.read_bytes())
         if current == new:
             delivered[name] = new
             continue
-        if known == current:                       # untouched by the student: update
+        if known == current:  # untouched by the student: update
             atomic_write(target, data)
             delivered[name] = new
             messages.append(f"Updated: {name}")
-        elif known != new:                         # student's own version: keep it, add the new one beside
+        elif known != new:  # student's own version: keep it, add the new one beside
             beside = free_name(target, f"course-update-{today}")
             atomic_write(beside, data)
             delivered[name] = new
@@ -163,19 +168,38 @@ def restore(course_dir: Path, home: Path, name: str, now: str | None = None) -> 
     return message
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Merge the image's course into ~/course, or restore a notebook.")
-    parser.add_argument("--course", type=Path, default=DEFAULT_COURSE)
-    parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
-    parser.add_argument("restore", nargs="?", help="course file to restore (course-restore NAME)")
-    opts = parser.parse_args(argv)
-    if opts.restore:
-        print(restore(opts.course, opts.home, Path(opts.restore).name))
-        return 0
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--course", type=Path, default=DEFAULT_COURSE, help="the image's course (default: %(default)s)")
+    parser.add_argument(
+        "--home", type=Path, default=DEFAULT_HOME, help="the student's course folder (default: %(default)s)"
+    )
+    return parser
+
+
+def merge_main(argv: list[str] | None = None) -> int:
+    """course-merge: takes no file name (a fresh copy of one file is course-restore NAME)."""
+    opts = _parser("course-merge", "Merge the image's course into ~/course without losing student work.").parse_args(
+        argv
+    )
     for message in merge(opts.course, opts.home):
         print(f"[course-merge] {message}", flush=True)
     return 0
 
 
+def restore_main(argv: list[str] | None = None) -> int:
+    """course-restore NAME: a fresh copy of one course file; the student's changed copy is kept aside."""
+    parser = _parser("course-restore", "Put a fresh copy of one course file in ~/course (yours is kept aside).")
+    parser.add_argument("name", help="the course file to restore, e.g. numpy_foundations_for_deep_learning.ipynb")
+    opts = parser.parse_args(argv)
+    print(restore(opts.course, opts.home, Path(opts.name).name))
+    return 0
+
+
+COMMANDS = {"merge": merge_main, "restore": restore_main}
+
 if __name__ == "__main__":
-    sys.exit(main())
+    # The entry points: course-merge runs `course_merge.py merge`, course-restore `course_merge.py restore`.
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))
+    sys.exit(f"usage: {sys.argv[0]} {{{','.join(COMMANDS)}}} [options]")

@@ -2,7 +2,7 @@
 
 One module holds the defaults and the checks (the way The Littlest JupyterHub's
 configurer does), used by the hub at start (hub/jupyterhub_config.py), by the
-Makefile (`python3 -m tools.classroom ...`) and by the tests. A wrong value
+Makefile (`python3 -m tools.check ...`) and by the tests. A wrong value
 stops everything with one message naming the key, the value and what is allowed:
 the hub never starts half-configured.
 
@@ -10,20 +10,19 @@ Files: hub/classroom.toml (the instructor's settings; see the comments there) an
 the roster CSV it names (username,role[,section]). Secrets come from the
 environment (OAUTH_CLIENT_SECRET), never from these files.
 """
+
 from __future__ import annotations
 
 import copy
 import csv
 import io
 import re
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.config import ConfigError, Images, cli, load_course, load_images
+from dlcourse.manifest import ROOT, ConfigError, Images, load_course, load_images
 
-ROOT = Path(__file__).resolve().parent.parent
 CLASSROOM_TOML = ROOT / "hub" / "classroom.toml"
 
 AUTH_TYPES = ("roster", "github", "google", "lti13")
@@ -35,27 +34,27 @@ SIZE = re.compile(r"^[1-9][0-9]*(\.[0-9]+)?[kmg]$", re.I)
 
 DEFAULTS: dict = {
     "hub": {
-        "port": 8000,                 # public port on this host
-        "https_cert": "",            # file in hub/tls/ ("" = plain HTTP)
+        "port": 8000,  # public port on this host
+        "https_cert": "",  # file in hub/tls/ ("" = plain HTTP)
         "https_key": "",
         "roster": "hub/roster.csv",  # relative to the repository
-        "start_timeout": 300,        # seconds a server may take to start
+        "start_timeout": 300,  # seconds a server may take to start
     },
     "auth": {
         "type": "roster",
         "minimum_password_length": 10,
         "allowed_failed_logins": 5,
         "lockout_seconds": 300,
-        "client_id": "",             # github / google / lti13
-        "oauth_callback_url": "",    # github / google
+        "client_id": "",  # github / google / lti13
+        "oauth_callback_url": "",  # github / google
         "allowed_organizations": [],  # github
-        "hosted_domain": [],         # google
-        "issuer": "",                # lti13
-        "authorize_url": "",         # lti13
-        "jwks_endpoint": "",         # lti13
+        "hosted_domain": [],  # google
+        "issuer": "",  # lti13
+        "authorize_url": "",  # lti13
+        "jwks_endpoint": "",  # lti13
     },
     "environments": {
-        "offered": [],               # [] = every environment of images/images.toml
+        "offered": [],  # [] = every environment of images/images.toml
         "default": "foundations",
     },
     "limits": {
@@ -63,18 +62,18 @@ DEFAULTS: dict = {
         "cpus": 2.0,
         "pids": 1024,
         "shm_size": "1G",
-        "environment": {},            # per environment: {pytorch = {memory = "8G"}}
-        "role": {},                   # per role: {instructor = {memory = "8G"}} (wins over environment)
+        "environment": {},  # per environment: {pytorch = {memory = "8G"}}
+        "role": {},  # per role: {instructor = {memory = "8G"}} (wins over environment)
     },
     "gpu": {
         "policy": "none",
-        "devices": [],                # exclusive: one entry per server: "0", "0,1", or a MIG UUID
+        "devices": [],  # exclusive: one entry per server: "0", "0,1", or a MIG UUID
     },
-    "kubernetes": {                   # make k8s-values (Zero to JupyterHub); ignored by the Docker classroom
-        "registry": "",               # where the cluster pulls the images from, e.g. "registry.my-uni.edu/dlcourse"
-        "storage_capacity": "10Gi",   # each student's home volume
-        "storage_class": "",          # "" = the cluster's default storage class
-        "gpu_profiles": True,         # also offer "<environment> with a GPU" (requests nvidia.com/gpu)
+    "kubernetes": {  # make k8s-values (Zero to JupyterHub); ignored by the Docker classroom
+        "registry": "",  # where the cluster pulls the images from, e.g. "registry.my-uni.edu/dlcourse"
+        "storage_capacity": "10Gi",  # each student's home volume
+        "storage_class": "",  # "" = the cluster's default storage class
+        "gpu_profiles": True,  # also offer "<environment> with a GPU" (requests nvidia.com/gpu)
         "gpus_per_server": 1,
     },
     "culling": {
@@ -130,7 +129,9 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
     if not 1 <= s["hub"]["port"] <= 65535:
         raise ConfigError(f"{where}: 'hub.port' = {s['hub']['port']}; allowed: 1 to 65535")
     if bool(s["hub"]["https_cert"]) != bool(s["hub"]["https_key"]):
-        raise ConfigError(f"{where}: 'hub.https_cert' and 'hub.https_key' go together: set both (files in hub/tls/) or neither")
+        raise ConfigError(
+            f"{where}: 'hub.https_cert' and 'hub.https_key' go together: set both (files in hub/tls/) or neither"
+        )
     for key in ("https_cert", "https_key"):
         value = s["hub"][key]
         if value and ("/" in value or value.startswith(".")):
@@ -139,14 +140,20 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
         raise ConfigError(f"{where}: 'hub.start_timeout' = {s['hub']['start_timeout']}; allowed: 30 to 1800 seconds")
     _choice(s, "auth.type", AUTH_TYPES, where)
     if s["auth"]["minimum_password_length"] < 8:
-        raise ConfigError(f"{where}: 'auth.minimum_password_length' = {s['auth']['minimum_password_length']}; allowed: 8 or more")
+        raise ConfigError(
+            f"{where}: 'auth.minimum_password_length' = {s['auth']['minimum_password_length']}; allowed: 8 or more"
+        )
     if s["auth"]["type"] in ("github", "google", "lti13") and not s["auth"]["client_id"]:
-        raise ConfigError(f"{where}: 'auth.type' = {s['auth']['type']!r} needs 'auth.client_id' "
-                          "(and the secret in the environment variable OAUTH_CLIENT_SECRET for github/google)")
+        raise ConfigError(
+            f"{where}: 'auth.type' = {s['auth']['type']!r} needs 'auth.client_id' "
+            "(and the secret in the environment variable OAUTH_CLIENT_SECRET for github/google)"
+        )
     if s["auth"]["type"] == "lti13":
         for key in ("issuer", "authorize_url", "jwks_endpoint"):
             if not s["auth"][key]:
-                raise ConfigError(f"{where}: 'auth.type' = 'lti13' needs 'auth.{key}' (from your LMS's tool registration)")
+                raise ConfigError(
+                    f"{where}: 'auth.type' = 'lti13' needs 'auth.{key}' (from your LMS's tool registration)"
+                )
     envs = images.environments
     offered = s["environments"]["offered"] or envs
     for env in offered:
@@ -167,16 +174,20 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
     devices = s["gpu"]["devices"]
     if s["gpu"]["policy"] == "exclusive":
         if not devices or not all(isinstance(d, str) and d.strip() for d in devices):
-            raise ConfigError(f"{where}: 'gpu.policy' = 'exclusive' needs 'gpu.devices', one entry per server, "
-                              "e.g. [\"0\", \"1\"] or [\"0,1\", \"2,3\"] or MIG UUIDs (nvidia-smi -L)")
+            raise ConfigError(
+                f"{where}: 'gpu.policy' = 'exclusive' needs 'gpu.devices', one entry per server, "
+                'e.g. ["0", "1"] or ["0,1", "2,3"] or MIG UUIDs (nvidia-smi -L)'
+            )
         seen: list[str] = [i.strip() for d in devices for i in d.split(",")]
         twice = sorted({i for i in seen if seen.count(i) > 1})
         if twice:
             raise ConfigError(f"{where}: 'gpu.devices' gives device(s) {twice} to more than one server")
     k8s = s["kubernetes"]
     if k8s["registry"] and not re.match(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$", k8s["registry"]):
-        raise ConfigError(f"{where}: 'kubernetes.registry' = {k8s['registry']!r}; allowed: a registry host and "
-                          "path like registry.example.org/dlcourse")
+        raise ConfigError(
+            f"{where}: 'kubernetes.registry' = {k8s['registry']!r}; allowed: a registry host and "
+            "path like registry.example.org/dlcourse"
+        )
     if not re.match(r"^[1-9][0-9]*(Mi|Gi|Ti)$", k8s["storage_capacity"]):
         raise ConfigError(f"{where}: 'kubernetes.storage_capacity' = {k8s['storage_capacity']!r}; allowed: like 10Gi")
     if not 1 <= k8s["gpus_per_server"] <= 16:
@@ -201,8 +212,11 @@ def _check_limits(limits: dict, at: str, where: str) -> None:
 def limits_for(settings: dict, environment: str, role: str) -> dict:
     """The limits of one server: the defaults, then its environment's, then its role's."""
     limits = settings["limits"]
-    return {**{k: limits[k] for k in LIMIT_KEYS}, **limits["environment"].get(environment, {}),
-            **limits["role"].get(role, {})}
+    return {
+        **{k: limits[k] for k in LIMIT_KEYS},
+        **limits["environment"].get(environment, {}),
+        **limits["role"].get(role, {}),
+    }
 
 
 def normalize_username(raw: str) -> str:
@@ -217,18 +231,22 @@ def parse_roster(text: str, where: str = "roster") -> dict[str, Member]:
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         if line == 1 and row[0].strip().lower() == "username":
-            continue   # header
+            continue  # header
         if len(row) < 2:
             raise ConfigError(f"{where} line {line}: expected 'username,role[,section]', got {','.join(row)!r}")
         name, role = normalize_username(row[0]), row[1].strip().lower()
         if not USERNAME.match(name):
-            raise ConfigError(f"{where} line {line}: username {row[0].strip()!r} is not allowed; use 1-32 of "
-                              "a-z 0-9 _ - starting with a letter")
+            raise ConfigError(
+                f"{where} line {line}: username {row[0].strip()!r} is not allowed; use 1-32 of "
+                "a-z 0-9 _ - starting with a letter"
+            )
         if role not in ROLES:
             raise ConfigError(f"{where} line {line}: role {row[1].strip()!r} for {name!r}; allowed: {', '.join(ROLES)}")
         if name in members:
-            raise ConfigError(f"{where} line {line}: username {row[0].strip()!r} collides with line "
-                              f"{members[name].line} ({name!r} after normalising)")
+            raise ConfigError(
+                f"{where} line {line}: username {row[0].strip()!r} collides with line "
+                f"{members[name].line} ({name!r} after normalising)"
+            )
         members[name] = Member(name, role, row[2].strip() if len(row) > 2 else "", line)
     if not any(m.role == "instructor" for m in members.values()):
         raise ConfigError(f"{where}: no instructor; at least one row needs role 'instructor'")
@@ -248,28 +266,13 @@ def environment_choices(images: Images, offered: list[str], course_path: Path | 
     for env in offered:
         image = images.by_environment(env)
         parts = sorted({nb.part for nb in course.notebooks if nb.environment == env})
-        choices.append({"environment": env, "display_name": image.display_name, "description": image.description,
-                        "image": f"{image.name}:{images.tag}",
-                        "parts": [f"Part {p}: {course.parts[p]}" for p in parts]})
+        choices.append(
+            {
+                "environment": env,
+                "display_name": image.display_name,
+                "description": image.description,
+                "image": f"{image.name}:{images.tag}",
+                "parts": [f"Part {p}: {course.parts[p]}" for p in parts],
+            }
+        )
     return choices
-
-
-def main(argv: list[str]) -> int:
-    """For the Makefile: `check` validates everything; `get SECTION.KEY` prints one value."""
-    settings = load_settings()
-    if argv[:1] == ["check-settings"]:
-        print(f"classroom settings OK ({CLASSROOM_TOML.relative_to(ROOT)})")
-    elif argv[:1] == ["check"]:
-        members = load_roster(ROOT / settings["hub"]["roster"])
-        print(f"classroom configuration OK ({len(members)} on the roster)")
-    elif argv[:1] == ["get"] and len(argv) == 2 and "." in argv[1]:
-        section, key = argv[1].split(".", 1)
-        print(settings[section][key])
-    else:
-        print("usage: python3 -m tools.classroom check | check-settings | get SECTION.KEY", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    cli(main)

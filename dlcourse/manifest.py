@@ -7,9 +7,9 @@ Every other part (Makefile, smoke runs, README table, hub) goes through here, so
 wrong value is reported once, naming the file, the key, the value and what is allowed.
 Standard library only: the Makefile runs this before any virtual environment exists.
 """
+
 from __future__ import annotations
 
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,8 +91,16 @@ class Images:
             image = self.images.get(image.parent)
         return allowed
 
+    def lineage(self, folder: str) -> list[str]:
+        """The image and the images it builds on, nearest first: foundations is in every lineage."""
+        chain = [folder]
+        while self.images[chain[-1]].parent:
+            chain.append(self.images[chain[-1]].parent)
+        return chain
+
     def build_order(self) -> list[str]:
         order: list[str] = []
+
         def visit(folder: str) -> None:
             if folder in order:
                 return
@@ -100,6 +108,7 @@ class Images:
             if parent:
                 visit(parent)
             order.append(folder)
+
         for folder in self.images:
             visit(folder)
         return order
@@ -132,16 +141,18 @@ def load_images(path: Path = IMAGES_TOML) -> Images:
         )
     for image in images.values():
         if image.parent and image.parent not in images:
-            raise ConfigError(f"{where} [image.{image.folder}]: parent = {image.parent!r}; "
-                              f"allowed: '' or one of {sorted(images)}")
+            raise ConfigError(
+                f"{where} [image.{image.folder}]: parent = {image.parent!r}; allowed: '' or one of {sorted(images)}"
+            )
     roots = [i.folder for i in images.values() if not i.parent]
     if len(roots) != 1:
         raise ConfigError(f"{where}: exactly one image must have parent = '' (found {roots})")
     envs = [i.environment for i in images.values()]
     if len(set(envs)) != len(envs):
         raise ConfigError(f"{where}: each image needs its own environment (found {envs})")
-    return Images(tag=tag, debian=debian, python=python, images=images,
-                  hub_image=_require(data, "hub_image", str, str(where)))
+    return Images(
+        tag=tag, debian=debian, python=python, images=images, hub_image=_require(data, "hub_image", str, str(where))
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,7 @@ class Notebook:
     part: int
     title: str
     environment: str
-    videos: tuple[tuple[str, str], ...]   # (name, url)
+    videos: tuple[tuple[str, str], ...]  # (name, url)
     smoke_budget: int
 
     @property
@@ -179,8 +190,10 @@ def load_course(path: Path | None = None, images: Images | None = None) -> Cours
     data = tomllib.loads(path.read_text())
     course = _require(data, "course", dict, str(where))
     videos = _require(data, "videos", dict, str(where))
-    parts = {int(_require(p, "number", int, f"{where} [[part]]")): _require(p, "title", str, f"{where} [[part]]")
-             for p in _require(data, "part", list, str(where))}
+    parts = {
+        int(_require(p, "number", int, f"{where} [[part]]")): _require(p, "title", str, f"{where} [[part]]")
+        for p in _require(data, "part", list, str(where))
+    }
     notebooks: list[Notebook] = []
     seen: set[str] = set()
     for i, entry in enumerate(_require(data, "notebook", list, str(where)), start=1):
@@ -204,49 +217,21 @@ def load_course(path: Path | None = None, images: Images | None = None) -> Cours
         budget = _require(entry, "smoke_budget", int, at)
         if not 0 < budget <= 600:
             raise ConfigError(f"{at}: smoke_budget = {budget}; allowed: 1 to 600 seconds")
-        notebooks.append(Notebook(file=file, part=part, title=_require(entry, "title", str, at),
-                                  environment=env, videos=tuple((n, videos[n]) for n in names),
-                                  smoke_budget=budget))
+        notebooks.append(
+            Notebook(
+                file=file,
+                part=part,
+                title=_require(entry, "title", str, at),
+                environment=env,
+                videos=tuple((n, videos[n]) for n in names),
+                smoke_budget=budget,
+            )
+        )
     if [nb.part for nb in notebooks] != sorted(nb.part for nb in notebooks):
         raise ConfigError(f"{where}: notebooks must be listed in teaching order (parts ascending)")
-    return Course(title=_require(course, "title", str, f"{where} [course]"),
-                  repository=_require(course, "repository", str, f"{where} [course]"),
-                  parts=parts, notebooks=tuple(notebooks))
-
-
-def cli(main, *errors: type[Exception]) -> None:
-    """Run a tool's main(argv): a configuration error (exit 2) or one of ERRORS (exit 1)
-    is one line on stderr, never a traceback."""
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2)
-    except errors as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(1)
-
-
-def main(argv: list[str]) -> int:
-    """Small queries for the Makefile: `python3 -m tools.config <query>`."""
-    images = load_images()
-    query = argv[0] if argv else ""
-    if query == "build-order":
-        print(" ".join(images.build_order()))
-    elif query == "refs":
-        print(" ".join(images.ref(f) for f in images.build_order()))
-    elif query == "hub":
-        print(images.hub_ref)
-    elif query == "debian":
-        print(images.debian)
-    elif query == "check":
-        load_course(images=images)
-        print("configuration OK")
-    else:
-        print("usage: python3 -m tools.config build-order|refs|hub|debian|check", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    cli(main)
+    return Course(
+        title=_require(course, "title", str, f"{where} [course]"),
+        repository=_require(course, "repository", str, f"{where} [course]"),
+        parts=parts,
+        notebooks=tuple(notebooks),
+    )

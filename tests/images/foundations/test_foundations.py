@@ -1,0 +1,114 @@
+"""What every course image must do: the foundations image's tests, inherited by
+every image built on it (tests/images/conftest.py)."""
+
+import re
+import subprocess
+import time
+
+import pytest
+
+from dlcourse.manifest import ROOT, load_images
+from tools import smoke
+from tools.docker_cli import image_info
+
+IMAGES = load_images()
+
+
+@pytest.fixture(scope="session")
+def smoke_report() -> dict[str, dict]:
+    """Every image's smoke run, once per session, two images at a time; writes build/smoke/report.md."""
+    report = smoke.run_all(IMAGES, IMAGES.build_order())
+    print("\n" + smoke.markdown(report))
+    return {entry["folder"]: entry for entry in report}
+
+
+def test_every_notebook_of_the_image_runs_in_smoke_mode(image, smoke_report):
+    entry = smoke_report[image]
+    problems = smoke.failures(entry)
+    assert not problems, "\n".join(problems)
+    assert entry["notebooks"], f"no notebooks ran in {IMAGES.ref(image)}"
+
+
+def test_user_home_and_shared_gpu_defaults(container):
+    out = container.sh('echo "$(id -u) $(id -un) $HOME $XLA_PYTHON_CLIENT_PREALLOCATE $TF_FORCE_GPU_ALLOW_GROWTH"')
+    assert out == "1000 jovyan /home/jovyan false true"
+
+
+def test_course_is_in_the_image_at_one_path(container, course):
+    listed = container.sh("ls /opt/course").split()
+    assert "course.toml" in listed
+    assert sorted(nb.file for nb in course.notebooks) == sorted(f for f in listed if f.endswith(".ipynb"))
+
+
+def test_lean_no_caches_no_compilers_no_build_ca(container):
+    out = container.sh(
+        "ls -A /home/jovyan/.cache /root/.cache /var/lib/apt/lists 2>/dev/null | grep -v '^/' ; "
+        "command -v gcc cc g++ make || true; ls /run/secrets 2>/dev/null; pip config list | grep -i cert || true",
+        "--user",
+        "0",
+    )
+    assert out == "", f"unexpected caches, compilers, secrets or pip config in the image: {out!r}"
+
+
+def test_single_user_server_matches_the_locked_jupyterhub(container):
+    lock = (ROOT / "images" / "foundations" / "requirements.lock").read_text()
+    locked = re.search(r"^jupyterhub==(\S+)", lock, re.M).group(1)
+    assert container.sh("jupyterhub-singleuser --version") == locked
+
+
+def test_idle_kernels_are_culled_by_the_server_configuration(container):
+    script = (
+        "from traitlets.config import Config; c = Config(); "
+        "exec(open('/etc/jupyter/jupyter_server_config.py').read(), {'get_config': lambda: c}); "
+        "print(c.MappingKernelManager.cull_idle_timeout, c.MappingKernelManager.cull_connected)"
+    )
+    assert container.python(script, env={"KERNEL_CULL_IDLE_TIMEOUT": "600"}) == "600 True"
+
+
+def test_start_hook_merges_the_course_and_restore_works(container):
+    out = container.sh(
+        "course-merge --home /tmp/c >/dev/null && echo change >> /tmp/c/START-HERE.md && "
+        "course-restore --home /tmp/c START-HERE.md && ls /tmp/c | wc -l"
+    )
+    assert "Restored a fresh copy of START-HERE.md; your version is now START-HERE.mine-" in out
+
+
+def test_course_merge_and_restore_check_their_own_arguments(container):
+    out = container.sh(
+        "course-merge --home /tmp/c numpy_foundations_for_deep_learning.ipynb 2>&1; echo merge=$?; "
+        "course-restore --home /tmp/c 2>&1; echo restore=$?"
+    )
+    assert "course-merge: error: unrecognized arguments: numpy_foundations_for_deep_learning.ipynb" in out
+    assert "merge=2" in out
+    assert "course-restore: error: the following arguments are required: name" in out
+    assert "restore=2" in out
+
+
+def _health_after(ref: str, command: list[str], want: str, timeout: float = 90) -> str:
+    """Start a container with the image's own health check run every second; its status once it is WANT (or at the timeout)."""
+    fast = ["--health-interval=1s", "--health-start-period=0s", "--health-retries=2", "--health-timeout=5s"]
+    name = subprocess.run(
+        ["docker", "run", "-d", "--rm", "--network", "none", *fast, ref, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    try:
+        deadline, status = time.monotonic() + timeout, ""
+        while time.monotonic() < deadline and status != want:
+            time.sleep(1)
+            status = subprocess.run(
+                ["docker", "inspect", "-f", "{{.State.Health.Status}}", name], capture_output=True, text=True
+            ).stdout.strip()
+        return status
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def test_health_check_follows_the_jupyter_server(image):
+    ref = IMAGES.ref(image)
+    health = image_info(ref)["Config"]["Healthcheck"]
+    assert health["Test"] == ["CMD", "python3", "/usr/local/lib/dlcourse/server_healthcheck.py"]
+    server = ["jupyter", "server", "--ip=127.0.0.1", "--port=8888", "--ServerApp.token=only-for-this-test"]
+    assert _health_after(ref, server, "healthy") == "healthy"
+    assert _health_after(ref, ["sleep", "120"], "unhealthy") == "unhealthy", "no server, yet the check passed"

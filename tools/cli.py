@@ -1,0 +1,25 @@
+"""What every command-line tool of the project shares: progress lines and error handling."""
+
+from __future__ import annotations
+
+import sys
+
+from dlcourse.manifest import ConfigError
+
+
+def say(message: str) -> None:
+    """One line of progress, flushed at once (builds and test runs are long)."""
+    print(f"==> {message}", flush=True)
+
+
+def cli(main, *errors: type[Exception]) -> None:
+    """Run a tool's main(argv): a configuration error (exit 2) or one of ERRORS (exit 1)
+    is one line on stderr, never a traceback."""
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except errors as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
