@@ -131,9 +131,8 @@ class Classroom:
                 return
             if restarts > 0 or state == "exited" or health == "unhealthy":  # a configuration error: say it now
                 self.compose("logs", "--tail", "20", "hub", check=False)
-                raise SystemExit(
-                    f"error: the hub is {health or state} after starting (its log is above); nothing was changed"
-                )
+                what = "exited at start" if restarts > 0 or state == "exited" else "is unhealthy"
+                raise SystemExit(f"error: the hub {what} (its log is above); nothing was changed")
             if time.monotonic() > deadline:
                 self.compose("logs", "--tail", "40", "hub", check=False)
                 raise SystemExit(
