@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help lint format up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help lint format student exercises up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -111,6 +111,12 @@ test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke 
 
 lock: $(VENV)/.installed ## Regenerate every image's lock (with hashes) from its requirements.in
 	@$(VENV)/bin/python -m tools.lock
+
+student: $(VENV)/.installed ## Regenerate the student versions (notebooks/student/) from the sources with nbgrader
+	@$(VENV)/bin/python -m tools.student
+
+exercises: $(VENV)/.installed images ## Prove every exercise check: reference passes, stub and wrong answers fail (build/exercises/report.md)
+	@$(VENV)/bin/python -m tools.exercises
 
 readme: ## Regenerate the README's course and image tables from the manifest
 	@$(PYTHON) -m tools.readme

@@ -163,6 +163,7 @@ class Notebook:
     environment: str
     videos: tuple[tuple[str, str], ...]  # (name, url)
     smoke_budget: int
+    points: int = 0
 
     @property
     def path(self) -> Path:
@@ -177,7 +178,7 @@ class Course:
     notebooks: tuple[Notebook, ...]
 
     def colab_url(self, notebook: Notebook) -> str:
-        return f"https://colab.research.google.com/github/{self.repository}/blob/main/notebooks/{notebook.file}"
+        return f"https://colab.research.google.com/github/{self.repository}/blob/main/notebooks/student/{notebook.file}"
 
     def for_environments(self, environments: set[str]) -> list[Notebook]:
         return [nb for nb in self.notebooks if nb.environment in environments]
@@ -217,6 +218,9 @@ def load_course(path: Path | None = None, images: Images | None = None) -> Cours
         budget = _require(entry, "smoke_budget", int, at)
         if not 0 < budget <= 600:
             raise ConfigError(f"{at}: smoke_budget = {budget}; allowed: 1 to 600 seconds")
+        points = _require(entry, "points", int, at)
+        if points < 1:
+            raise ConfigError(f"{at}: points = {points}; allowed: 1 or more (the sum of its exercise checks' points)")
         notebooks.append(
             Notebook(
                 file=file,
@@ -225,6 +229,7 @@ def load_course(path: Path | None = None, images: Images | None = None) -> Cours
                 environment=env,
                 videos=tuple((n, videos[n]) for n in names),
                 smoke_budget=budget,
+                points=points,
             )
         )
     if [nb.part for nb in notebooks] != sorted(nb.part for nb in notebooks):

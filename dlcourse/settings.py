@@ -27,6 +27,7 @@ CLASSROOM_TOML = ROOT / "hub" / "classroom.toml"
 
 AUTH_TYPES = ("roster", "github", "google", "lti13")
 GPU_POLICIES = ("none", "shared", "exclusive")
+SOLUTIONS = ("shown", "hidden")
 LIMIT_KEYS = ("memory", "cpus", "pids", "shm_size")
 ROLES = ("student", "instructor")
 USERNAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -75,6 +76,9 @@ DEFAULTS: dict = {
         "storage_class": "",  # "" = the cluster's default storage class
         "gpu_profiles": True,  # also offer "<environment> with a GPU" (requests nvidia.com/gpu)
         "gpus_per_server": 1,
+    },
+    "course": {
+        "solutions": "shown",  # "hidden": the images leave out the reference solutions (a graded class)
     },
     "culling": {
         "server_idle_timeout": 3600,  # stop a server idle this long (seconds; 0 = never)
@@ -171,6 +175,7 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
                 raise ConfigError(f"{where}: '{at}' must be a table of {', '.join(LIMIT_KEYS)}")
             _check_limits({**{k: s["limits"][k] for k in LIMIT_KEYS}, **override}, at, where)
     _choice(s, "gpu.policy", GPU_POLICIES, where)
+    _choice(s, "course.solutions", SOLUTIONS, where)
     devices = s["gpu"]["devices"]
     if s["gpu"]["policy"] == "exclusive":
         if not devices or not all(isinstance(d, str) and d.strip() for d in devices):

@@ -5,6 +5,7 @@ kernels over websockets. Torn down at the end, also when a test fails."""
 import subprocess
 import time
 
+import nbformat
 import pytest
 
 from dlcourse.manifest import load_course, load_images
@@ -307,6 +308,60 @@ def test_backup_and_restore_into_a_fresh_classroom(room, ada, tmp_path):
         back.stop()
 
 
+def run_all_checks_the_students_own_answers(room, page, xsrf):
+    """Run All in JupyterLab on a course notebook's student version whose first exercise the student
+    answered: it reaches the end (the checks' `raises-exception` tag), their answer is the one checked
+    (nothing replaces it), and each unanswered exercise's check says it is not done yet."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from dlcourse.manifest import NOTEBOOKS
+    from tools.student import STUDENT
+
+    name = "numpy_foundations_for_deep_learning.ipynb"
+    nb = nbformat.read(STUDENT / name, as_version=4)
+    source = nbformat.read(NOTEBOOKS / name, as_version=4)
+    reference = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if "nbgrader" in c.metadata}
+    for cell in nb.cells:  # the student answers exercise 1 (with the reference answer, markers removed)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1-answer":
+            cell.source = "\n".join(
+                line
+                for line in reference["ex1-answer"].splitlines()
+                if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+            )
+    url = f"{room.url}/user/dora/api/contents/run-all.ipynb"
+    r = page.request.put(url, data={"type": "notebook", "content": nb}, headers={"X-XSRFToken": xsrf})
+    assert r.status in (200, 201), r.text()
+    page.goto(f"{room.url}/user/dora/lab/tree/run-all.ipynb")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)", has_text="NumPy foundations for deep learning")
+    expect(notebook).to_be_visible(timeout=120_000)
+    expect(page.locator(".jp-StatusBar-Widget", has_text="run-all.ipynb").first).to_be_visible(timeout=120_000)
+    notebook.locator(".jp-InputPrompt").first.click()  # the notebook has the focus: Run All acts on it
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text=re.compile(r"^Run All Cells")).first.click()
+    expect(notebook.locator(".jp-InputPrompt", has_text=re.compile(r"\[[\d*]+\]")).first).to_be_visible(timeout=60_000)
+    last = notebook.locator(".jp-CodeCell").last.locator(".jp-InputPrompt")
+    expect(last).to_have_text(re.compile(r"\[\d+\]"), timeout=240_000)
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(2000)
+    saved = nbformat.from_dict(page.request.get(url, headers={"X-XSRFToken": xsrf}).json()["content"])
+    code = [c for c in saved.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "Run All stopped before the end"
+    errors = {
+        c.metadata.get("nbgrader", {}).get("grade_id"): o for c in code for o in c.outputs if o.output_type == "error"
+    }
+    checks = [c.metadata["nbgrader"]["grade_id"] for c in code if c.metadata.get("nbgrader", {}).get("grade")]
+    assert "ex1-check" not in errors, (
+        f"the student's own answer to exercise 1 was not accepted: {errors.get('ex1-check')}"
+    )
+    ex1 = next(c for c in code if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-check")
+    assert "Exercise 1: correct" in "".join(o.get("text", "") for o in ex1.outputs)
+    assert sorted(errors) == sorted(c for c in checks if c != "ex1-check"), f"errors outside the checks: {errors}"
+    assert all("is not done yet" in o.evalue for o in errors.values())
+
+
 def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
     """Headless Chromium (Debian's) through Playwright: log in, meet the start form,
     open JupyterLab with the course folder, run a cell. Screenshots: build/test-artifacts/."""
@@ -390,6 +445,10 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
             expect(page.locator(".jp-OutputArea-output").first).to_contain_text("42", timeout=120_000)
         finally:
             page.screenshot(path=str(shots / "browser-2-jupyterlab-cell.png"))
+        try:
+            run_all_checks_the_students_own_answers(room, page, cookies["_xsrf"])
+        finally:
+            page.screenshot(path=str(shots / "browser-3-run-all.png"))
             browser.close()
     stopper = Student(room.url, "dora")
     assert stopper.login(PASSWORD)

@@ -2,12 +2,14 @@
 
 import ast
 import re
+import runpy
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from dlcourse.manifest import NOTEBOOKS, load_course, load_images
+from dlcourse.manifest import NOTEBOOKS, ROOT, load_course, load_images
 
 COURSE = load_course(images=load_images())
 ENTRIES = {nb.file: nb for nb in COURSE.notebooks}
@@ -105,19 +107,78 @@ def test_downloads_nothing(entry):
         assert not match, f"code cell {i} downloads ({match.group(0)!r}): the course must run offline"
 
 
-def test_exercises_have_hidden_solutions_and_asserting_checks(entry):
-    cells = load(entry.file).cells
-    solutions = [i for i, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
-    assert 2 <= len(solutions) <= 5, f"expected 2 to 5 exercises with solution cells, found {len(solutions)}"
-    for i in solutions:
-        assert cells[i].cell_type == "code"
-        assert cells[i].metadata.get("jupyter", {}).get("source_hidden") is True, f"solution cell {i} is not collapsed"
-        check = next((c for c in cells[i + 1 :] if c.cell_type == "code"), None)
-        assert check is not None and "check" in check.metadata.get("tags", []), (
-            f"solution cell {i} must be followed by a code cell tagged 'check'"
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def exercises(nb):
+    """[(answer cell, [its check cells])] in order: an answer's checks are the grade cells up to the next answer."""
+    found = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            found.append((cell, []))
+        elif meta.get("grade") and found:
+            found[-1][1].append(cell)
+    return found
+
+
+def test_exercises_are_in_nbgrader_format(entry):
+    nb = load(entry.file)
+    found = exercises(nb)
+    assert 2 <= len(found) <= 5, f"expected 2 to 5 exercises (nbgrader solution cells), found {len(found)}"
+    old = [i for i, c in enumerate(nb.cells) if {"solution", "check"} & set(c.metadata.get("tags", []))]
+    assert not old, f"cells {old} still carry the old 'solution'/'check' tags"
+    helper = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "exercise-helper"]
+    assert len(helper) == 1 and nbgrader_meta(helper[0]).get("locked"), "one locked 'exercise-helper' cell"
+    assert nb.cells.index(helper[0]) < nb.cells.index(found[0][0]), "the exercise helper comes before the exercises"
+    ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")]
+    assert len(ids) == len(set(ids)), f"grade_ids must be unique: {ids}"
+    for n, (answer, checks) in enumerate(found, start=1):
+        meta = nbgrader_meta(answer)
+        assert answer.cell_type == "code" and meta["grade_id"] == f"ex{n}-answer" and not meta.get("locked")
+        assert "### BEGIN SOLUTION" in answer.source and "### END SOLUTION" in answer.source, meta["grade_id"]
+        tree = ast.parse(answer.source)
+        assert any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in tree.body), (
+            f"{meta['grade_id']} must define a function, so that Run All never stops in the answer cell"
         )
-        assert re.search(r"\bassert\b|np\.testing\.|assert_allclose", check.source), (
-            f"the check after solution cell {i} must assert something"
+        assert checks, f"{meta['grade_id']} has no check cell"
+        for check in checks:
+            cmeta = nbgrader_meta(check)
+            where = cmeta["grade_id"]
+            assert cmeta.get("locked") and cmeta.get("points", 0) > 0, f"{where}: locked, with points"
+            assert "raises-exception" in check.metadata.get("tags", []), f"{where}: tag 'raises-exception'"
+            assert check.source.lstrip().startswith(f"with exercise({n},"), f"{where}: inside `with exercise({n}, ...)`"
+            assert re.search(r"\bassert\b|np\.testing\.", check.source), f"{where} must assert something"
+
+
+def test_manifest_points_are_the_notebooks_check_points(entry):
+    points = sum(nbgrader_meta(c).get("points", 0) for c in load(entry.file).cells if nbgrader_meta(c).get("grade"))
+    assert entry.points == points, f"notebooks/course.toml says points = {entry.points}; the checks add up to {points}"
+
+
+def test_every_answer_has_three_wrong_answers_in_the_corpus(entry):
+    path = ROOT / "tests" / "exercises" / f"{Path(entry.file).stem}.py"
+    assert path.exists(), f"no wrong-answer corpus {path.relative_to(ROOT)}"
+    corpus = runpy.run_path(str(path))["WRONG_ANSWERS"]
+    answers = [nbgrader_meta(a)["grade_id"] for a, _ in exercises(load(entry.file))]
+    assert sorted(corpus) == sorted(answers), f"the corpus must cover exactly the answer cells {answers}"
+    for grade_id, wrong in corpus.items():
+        assert len(wrong) >= 3, f"{grade_id}: {len(wrong)} wrong answers; at least 3"
+        for why, code in wrong:
+            assert why and compile(code, f"{path.name}:{grade_id}", "exec")
+
+
+def test_student_version_is_generated_from_the_source_and_current(entry):
+    from tools import student
+
+    committed = NOTEBOOKS / "student" / entry.file
+    assert committed.exists(), f"{committed.relative_to(ROOT)} is missing: run `make student`"
+    fresh = student.render(student.generate(load(entry.file)))
+    assert committed.read_text() == fresh, f"{committed.relative_to(ROOT)} is stale: run `make student`"
+    for marker in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+        assert marker not in "".join(
+            c.source for c in nbformat.reads(fresh, as_version=4).cells if c.cell_type == "code"
         )
 
 

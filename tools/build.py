@@ -18,6 +18,7 @@ import subprocess
 import time
 
 from dlcourse.manifest import ROOT, load_images
+from dlcourse.settings import load_settings
 from tools.cli import cli, say
 from tools.docker_cli import DockerError, build_client, build_env, image_size_mb
 
@@ -35,8 +36,6 @@ def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: 
 
 
 def push(images) -> int:
-    from dlcourse.settings import load_settings
-
     registry = load_settings()["kubernetes"]["registry"]
     if not registry:
         raise DockerError("set kubernetes.registry in hub/classroom.toml to the registry your cluster pulls from")
@@ -81,6 +80,7 @@ def main(argv: list[str]) -> int:
         docker_build(images.hub_ref, "hub/Dockerfile", args={"DEBIAN_RELEASE": images.debian}, ca_bundle=opts.ca_bundle)
         return 0
 
+    solutions = load_settings(images=images)["course"]["solutions"]  # hub/classroom.toml [course]
     sizes: dict[str, float] = {}
     for step, folder in enumerate(order, start=1):
         image = images.images[folder]
@@ -94,7 +94,10 @@ def main(argv: list[str]) -> int:
             stack_args = {"BASE": images.stack_ref(image.parent)}
         docker_build(images.stack_ref(folder), dockerfile, args=stack_args, ca_bundle=opts.ca_bundle)
         docker_build(
-            images.ref(folder), "images/course/Dockerfile", args={"STACK": images.stack_ref(folder)}, ca_bundle=None
+            images.ref(folder),
+            "images/course/Dockerfile",
+            args={"STACK": images.stack_ref(folder), "COURSE_SOLUTIONS": solutions},
+            ca_bundle=None,
         )
         sizes[images.ref(folder)] = round(image_size_mb(images.ref(folder)))
         say(f"{images.ref(folder)}: {sizes[images.ref(folder)]} MB, {time.monotonic() - start:.0f} s")

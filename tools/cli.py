@@ -23,3 +23,12 @@ def cli(main, *errors: type[Exception]) -> None:
     except errors as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def verdict(table: str, problems: list[str], report: str) -> int:
+    """End a checking tool: print its table and each problem (FAIL ..., on stderr); exit 1 if any."""
+    print(table)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    say(f"report: {report}")
+    return 1 if problems else 0

@@ -18,13 +18,12 @@ import argparse
 import json
 import shutil
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dlcourse.manifest import ROOT, Images, load_course, load_images
-from tools.cli import cli, say
+from dlcourse.manifest import NOTEBOOKS, ROOT, Images, load_course, load_images
+from tools.cli import cli, say, verdict
 from tools.docker_cli import DockerError, image_exists, image_size_mb
 
 REPORT_DIR = ROOT / "build" / "smoke"
@@ -44,6 +43,8 @@ def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> No
         f"{RUNNER}:/smoke/runner.py:ro",
         "-v",
         f"{out}:/smoke/out",
+        "-v",
+        f"{NOTEBOOKS}:/smoke/course:ro",  # the sources: reference solutions in, every check must pass
     ]
     for key, value in env.items():
         cmd += ["-e", f"{key}={value}"]
@@ -82,7 +83,7 @@ def run_image(images: Images, folder: str, only: set[str] | None = None) -> dict
     say(f"{ref}: {len(notebooks)} notebooks (SMOKE=True)")
     results = []
     if notebooks:
-        _docker_run(ref, out, image.smoke_env, ["--plan", "/smoke/out/plan.json"])
+        _docker_run(ref, out, image.smoke_env, ["--plan", "/smoke/out/plan.json", "--course", "/smoke/course"])
         results = json.loads((out / "results.json").read_text())
     return {
         "image": ref,
@@ -149,12 +150,8 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown image(s) {unknown}; allowed: {list(images.images)}")
     folders = [f for f in images.build_order() if not opts.images or f in opts.images]
     report = run_all(images, folders, set(opts.notebook) if opts.notebook else None)
-    print(markdown(report))
     problems = [p for e in report for p in failures(e)]
-    for p in problems:
-        print(f"FAIL {p}", file=sys.stderr)
-    say(f"report: {REPORT_DIR.relative_to(ROOT)}/report.md")
-    return 1 if problems else 0
+    return verdict(markdown(report), problems, f"{REPORT_DIR.relative_to(ROOT)}/report.md")
 
 
 if __name__ == "__main__":

@@ -2,14 +2,11 @@
 every image built on it (tests/images/conftest.py)."""
 
 import re
-import subprocess
-import time
 
 import pytest
 
 from dlcourse.manifest import ROOT, load_images
 from tools import smoke
-from tools.docker_cli import image_info
 
 IMAGES = load_images()
 
@@ -84,31 +81,20 @@ def test_course_merge_and_restore_check_their_own_arguments(container):
     assert "restore=2" in out
 
 
-def _health_after(ref: str, command: list[str], want: str, timeout: float = 90) -> str:
-    """Start a container with the image's own health check run every second; its status once it is WANT (or at the timeout)."""
-    fast = ["--health-interval=1s", "--health-start-period=0s", "--health-retries=2", "--health-timeout=5s"]
-    name = subprocess.run(
-        ["docker", "run", "-d", "--rm", "--network", "none", *fast, ref, *command],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    try:
-        deadline, status = time.monotonic() + timeout, ""
-        while time.monotonic() < deadline and status != want:
-            time.sleep(1)
-            status = subprocess.run(
-                ["docker", "inspect", "-f", "{{.State.Health.Status}}", name], capture_output=True, text=True
-            ).stdout.strip()
-        return status
-    finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+def test_the_course_is_the_student_versions_without_solutions_in_code(container, course):
+    from tools.student import STUDENT
+
+    for nb in course.notebooks:
+        shipped = container.sh(f"cat /opt/course/{nb.file}")
+        assert "### BEGIN SOLUTION" not in shipped and "### BEGIN HIDDEN TESTS" not in shipped, nb.file
+        assert shipped == (STUDENT / nb.file).read_text().strip(), f"{nb.file}: not the committed student version"
 
 
-def test_health_check_follows_the_jupyter_server(image):
-    ref = IMAGES.ref(image)
-    health = image_info(ref)["Config"]["Healthcheck"]
-    assert health["Test"] == ["CMD", "python3", "/usr/local/lib/dlcourse/server_healthcheck.py"]
-    server = ["jupyter", "server", "--ip=127.0.0.1", "--port=8888", "--ServerApp.token=only-for-this-test"]
-    assert _health_after(ref, server, "healthy") == "healthy"
-    assert _health_after(ref, ["sleep", "120"], "unhealthy") == "unhealthy", "no server, yet the check passed"
+def test_students_servers_load_none_of_nbgraders_extensions(container):
+    ansi = re.compile(r"\x1b\[[0-9;]*m")  # the listings are coloured
+    server = ansi.sub("", container.sh("jupyter server extension list 2>&1"))
+    for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
+        assert re.search(rf"nbgrader\.server_extensions\.{ext}\s+disabled", server), server
+    lab = ansi.sub("", container.sh("jupyter labextension list 2>&1"))
+    assert re.search(r"@jupyter/nbgrader v\S+ disabled", lab), lab
+    assert "nbgrader version 0.9.6" in container.sh("nbgrader --version")
