@@ -102,7 +102,7 @@ test: ## Run all the tests: lint, fast tests, then the images (smoke runs) and t
 
 test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 	@echo "==> Fast tests (no Docker)"
-	@$(VENV)/bin/pytest -q -m "not docker"
+	@$(VENV)/bin/pytest -q -rs -m "not docker"
 
 test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
 	@tools/ensure_browser.sh
