@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from dlcourse.manifest import NOTEBOOKS, ROOT, load_course, load_images
+from tools.exercise_runner import exercise_groups, nbgrader
 
 COURSE = load_course(images=load_images())
 ENTRIES = {nb.file: nb for nb in COURSE.notebooks}
@@ -107,20 +108,9 @@ def test_downloads_nothing(entry):
         assert not match, f"code cell {i} downloads ({match.group(0)!r}): the course must run offline"
 
 
-def nbgrader_meta(cell):
-    return cell.metadata.get("nbgrader", {})
-
-
 def exercises(nb):
-    """[(answer cell, [its check cells])] in order: an answer's checks are the grade cells up to the next answer."""
-    found = []
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            found.append((cell, []))
-        elif meta.get("grade") and found:
-            found[-1][1].append(cell)
-    return found
+    """[(answer cell, [its check cells])] in order (tools/exercise_runner.py says which cells belong together)."""
+    return [(nb.cells[a], [nb.cells[i] for i in checks]) for a, checks in exercise_groups(nb.cells).items()]
 
 
 def test_exercises_are_in_nbgrader_format(entry):
@@ -129,13 +119,13 @@ def test_exercises_are_in_nbgrader_format(entry):
     assert 2 <= len(found) <= 5, f"expected 2 to 5 exercises (nbgrader solution cells), found {len(found)}"
     old = [i for i, c in enumerate(nb.cells) if {"solution", "check"} & set(c.metadata.get("tags", []))]
     assert not old, f"cells {old} still carry the old 'solution'/'check' tags"
-    helper = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "exercise-helper"]
-    assert len(helper) == 1 and nbgrader_meta(helper[0]).get("locked"), "one locked 'exercise-helper' cell"
+    helper = [c for c in nb.cells if nbgrader(c).get("grade_id") == "exercise-helper"]
+    assert len(helper) == 1 and nbgrader(helper[0]).get("locked"), "one locked 'exercise-helper' cell"
     assert nb.cells.index(helper[0]) < nb.cells.index(found[0][0]), "the exercise helper comes before the exercises"
-    ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")]
+    ids = [nbgrader(c)["grade_id"] for c in nb.cells if nbgrader(c).get("grade_id")]
     assert len(ids) == len(set(ids)), f"grade_ids must be unique: {ids}"
     for n, (answer, checks) in enumerate(found, start=1):
-        meta = nbgrader_meta(answer)
+        meta = nbgrader(answer)
         assert answer.cell_type == "code" and meta["grade_id"] == f"ex{n}-answer" and not meta.get("locked")
         assert "### BEGIN SOLUTION" in answer.source and "### END SOLUTION" in answer.source, meta["grade_id"]
         tree = ast.parse(answer.source)
@@ -144,7 +134,7 @@ def test_exercises_are_in_nbgrader_format(entry):
         )
         assert checks, f"{meta['grade_id']} has no check cell"
         for check in checks:
-            cmeta = nbgrader_meta(check)
+            cmeta = nbgrader(check)
             where = cmeta["grade_id"]
             assert cmeta.get("locked") and cmeta.get("points", 0) > 0, f"{where}: locked, with points"
             assert "raises-exception" in check.metadata.get("tags", []), f"{where}: tag 'raises-exception'"
@@ -153,7 +143,7 @@ def test_exercises_are_in_nbgrader_format(entry):
 
 
 def test_manifest_points_are_the_notebooks_check_points(entry):
-    points = sum(nbgrader_meta(c).get("points", 0) for c in load(entry.file).cells if nbgrader_meta(c).get("grade"))
+    points = sum(nbgrader(c).get("points", 0) for c in load(entry.file).cells if nbgrader(c).get("grade"))
     assert entry.points == points, f"notebooks/course.toml says points = {entry.points}; the checks add up to {points}"
 
 
@@ -161,7 +151,7 @@ def test_every_answer_has_three_wrong_answers_in_the_corpus(entry):
     path = ROOT / "tests" / "exercises" / f"{Path(entry.file).stem}.py"
     assert path.exists(), f"no wrong-answer corpus {path.relative_to(ROOT)}"
     corpus = runpy.run_path(str(path))["WRONG_ANSWERS"]
-    answers = [nbgrader_meta(a)["grade_id"] for a, _ in exercises(load(entry.file))]
+    answers = [nbgrader(a)["grade_id"] for a, _ in exercises(load(entry.file))]
     assert sorted(corpus) == sorted(answers), f"the corpus must cover exactly the answer cells {answers}"
     for grade_id, wrong in corpus.items():
         assert len(wrong) >= 3, f"{grade_id}: {len(wrong)} wrong answers; at least 3"

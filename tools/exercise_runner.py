@@ -27,8 +27,6 @@ import sys
 import tempfile
 import time
 
-from jupyter_client.manager import start_new_kernel
-
 CELL_TIMEOUT = 300
 NOT_DONE = "is not done yet"
 
@@ -49,6 +47,8 @@ def code_cells(path: str) -> list[dict]:
 
 class Kernel:
     def __init__(self, cwd: str):
+        from jupyter_client.manager import start_new_kernel  # the image's; the host imports only the helpers above
+
         self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=cwd)
 
     def run(self, code: str) -> dict:
@@ -79,7 +79,8 @@ def run_cell(kernel: Kernel, cell: dict) -> dict:
 
 
 def exercise_groups(cells: list[dict]) -> dict[int, list[int]]:
-    """Answer cell index -> the indices of its check cells (the grade cells up to the next answer)."""
+    """Answer cell index -> the indices of its check cells (the grade cells up to the next answer).
+    The one definition of an exercise's cells: tools/student.py and the notebook tests use it too."""
     answers = [i for i, c in enumerate(cells) if nbgrader(c).get("solution")]
     groups = {}
     for k, a in enumerate(answers):

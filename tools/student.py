@@ -24,19 +24,16 @@ from traitlets.config import Config
 
 from dlcourse.manifest import NOTEBOOKS, load_course
 from tools.cli import cli
+from tools.exercise_runner import exercise_groups, nbgrader
 
 STUDENT = NOTEBOOKS / "student"
 STUB = 'raise NotImplementedError("Exercise not done yet: replace this line with your answer.")'
 REVEAL_TAG = "reveal-solution"
 
 
-def nbgrader_meta(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def reveal_cell(answer: NotebookNode) -> NotebookNode:
     """A collapsed Markdown cell holding the answer cell's reference solution."""
-    grade_id = nbgrader_meta(answer)["grade_id"]
+    grade_id = nbgrader(answer)["grade_id"]
     code = "\n".join(
         line for line in answer.source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
     )
@@ -51,13 +48,9 @@ def reveal_cell(answer: NotebookNode) -> NotebookNode:
 
 def add_reveal_cells(nb: NotebookNode) -> NotebookNode:
     """After each exercise's last check cell, the reference solution of its answer cell."""
-    answers = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
-    reveal_after: dict[int, NotebookNode] = {}
-    for k, answer in enumerate(answers):
-        end = answers[k + 1] if k + 1 < len(answers) else len(nb.cells)
-        checks = [i for i in range(answer + 1, end) if nbgrader_meta(nb.cells[i]).get("grade")]
-        if checks:
-            reveal_after[checks[-1]] = reveal_cell(nb.cells[answer])
+    reveal_after = {
+        checks[-1]: reveal_cell(nb.cells[answer]) for answer, checks in exercise_groups(nb.cells).items() if checks
+    }
     cells = []
     for i, cell in enumerate(nb.cells):
         cells.append(cell)
