@@ -70,12 +70,14 @@ hub-image: engine ## Build the classroom hub image (hub/)
 smoke: images ## Run every notebook in every image it belongs to (report: build/smoke/report.md)
 	@$(PYTHON) -m tools.smoke $(IMAGES)
 
-# The host's test and lint environment: the dependency groups of pyproject.toml
+# The host's test and lint environment: the hub's locked stack (hash-checked), then
+# the dependency groups of pyproject.toml
 # (pip learned `--group` in 25.1, so the venv's pip is brought to a pinned one first).
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml hub/requirements.lock
 	@echo "==> Creating the test environment $(VENV)"
 	@$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed: install python3-venv (Debian/Ubuntu) and retry" >&2; exit 1; }
 	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check pip==26.3
+	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check -r hub/requirements.lock
 	@PIP_CERT=$${PIP_CERT:-$(CA_BUNDLE)} $(VENV)/bin/pip install -q --disable-pip-version-check --group test --group lint
 	@touch $@
 

@@ -28,9 +28,18 @@ def normalise(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def pins(path):
+    """Normalised name -> version of a lock file."""
+    return {
+        normalise(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", path.read_text(), re.M)
+    }
+
+
 def lock_pins(folder):
-    text = (ROOT / "images" / folder / "requirements.lock").read_text()
-    return {normalise(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+    return pins(ROOT / "images" / folder / "requirements.lock")
+
+
+HUB_LOCK = ROOT / "hub" / "requirements.lock"
 
 
 @pytest.mark.parametrize("folder", list(IMAGES.images))
@@ -56,12 +65,21 @@ def test_framework_lock_keeps_the_parents_versions(folder):
 
 
 def test_hub_and_single_user_jupyterhub_versions_are_equal():
-    hub = ROOT / "hub" / "requirements.lock"
-    if not hub.exists():
-        pytest.skip("no hub yet")
-    assert (
-        lock_pins("foundations")["jupyterhub"]
-        == {
-            normalise(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", hub.read_text(), re.M)
-        }["jupyterhub"]
+    assert lock_pins("foundations")["jupyterhub"] == pins(HUB_LOCK)["jupyterhub"]
+
+
+def test_the_test_environment_runs_the_hubs_locked_stack():
+    """The in-process hub tests use the real classes at the versions the hub image ships."""
+    from importlib import metadata
+
+    hub = pins(HUB_LOCK)
+    installed = {}
+    for name in hub:
+        try:
+            installed[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed[name] = None
+    differ = {name: (want, installed[name]) for name, want in hub.items() if installed[name] != want}
+    assert not differ, (
+        f"the test environment differs from hub/requirements.lock (want, have): {differ}; rerun make test"
     )
