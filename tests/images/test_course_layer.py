@@ -44,7 +44,8 @@ def test_hidden_solutions_leave_no_reference_in_the_image():
 
 def _health_after(ref: str, command: list[str], want: str, timeout: float = 90) -> str:
     """Start a container with the image's own health check run every second; its status once it is WANT (or at the timeout)."""
-    fast = ["--health-interval=1s", "--health-start-period=0s", "--health-retries=2", "--health-timeout=5s"]
+    # 0s would mean "not set" to Docker, and the image's 60 s start period would apply
+    fast = ["--health-interval=1s", "--health-start-period=1s", "--health-retries=2", "--health-timeout=5s"]
     name = subprocess.run(
         ["docker", "run", "-d", "--rm", "--network", "none", *fast, ref, *command],
         capture_output=True,
