@@ -1,5 +1,6 @@
 """The student version (tools/student.py) and the exercise proof (tools/exercises.py), on a
-small notebook with one sound and one hollow check: the proof passes the first and names the second."""
+small notebook with one sound and one hollow check and a lesson cell that writes to stderr:
+the proof passes the first and names the second and the warning."""
 
 import nbformat
 import pytest
@@ -40,6 +41,7 @@ def notebook():
         cells=[
             cell("code", "SMOKE = False", tags=["parameters"]),
             cell("code", "import numpy as np\nSIZE = 3 if SMOKE else 1000"),
+            cell("code", "import sys\nprint('a warning', file=sys.stderr)"),
             cell("markdown", "## Exercises"),
             cell("code", HELPER, "exercise-helper"),
             cell(
@@ -110,13 +112,16 @@ def test_student_version_has_stubs_reveals_and_no_hidden_tests():
 @pytest.mark.docker
 def test_a_sound_check_passes_and_a_hollow_one_is_named():
     images = load_images()
-    report = exercises.prove(notebook(), CORPUS, images.ref(images.foundations.folder))
-    entry = {"notebook": "tiny.ipynb", **report}
+    [report] = exercises.prove([("tiny", notebook(), CORPUS)], images.ref(images.foundations.folder))
+    entry = {"notebook": "tiny.ipynb", "budget": 60, **report}
     found = exercises.problems(entry)
     assert found == [
         "tiny.ipynb ex2-answer: the check accepts a wrong answer: the answer typed in",
         "tiny.ipynb ex2-answer: the check accepts a wrong answer: right for this one input only",
+        "tiny.ipynb: wrote to stderr (a student sees it in red): a warning",
     ], found
+    over = exercises.problems({**entry, "budget": 0})
+    assert any("over its budget of 0 s" in line for line in over), over
     ex1 = report["source"]["exercises"][0]
     assert ex1["reference"] == "passed" and all(w["caught"] for w in ex1["wrong"])
     assert "Exercise 1 is not done yet: implement `double` above" in ex1["stub"]["error"]

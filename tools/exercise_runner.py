@@ -14,7 +14,12 @@ Standard library plus the image's jupyter_client and nbgrader, SMOKE=True:
    allowed: the untouched one must reach the end, and its only errors must be
    the checks, each failing with its "Exercise N is not done yet" sentence.
 
-Writes a JSON report to --out and one line of progress per exercise to stdout.
+The notebooks of one image are proved in one process (--plan: a list of
+notebooks), so nbgrader is imported and its gradebook created once. The
+source's run under nbgrader is also the notebook's smoke run in its own image:
+its wall-clock time and anything it wrote to stderr are reported.
+
+Writes a JSON report per notebook and one line of progress per exercise to stdout.
 """
 
 from __future__ import annotations
@@ -158,41 +163,66 @@ def with_smoke(path: str, target: str) -> None:
         json.dump(nb, fh)
 
 
-def autograde(source: str, student: str) -> dict:
-    """Scores nbgrader gives the source and the untouched student version (its API, in this process)."""
-    import importlib.util
+class Grader:
+    """nbgrader's API on one course folder: each notebook becomes an assignment with two
+    submissions, the source (full points expected) and the untouched student version (zero)."""
 
-    if importlib.util.find_spec("nbgrader") is None:
-        return {"error": "nbgrader is not in this image yet: rebuild the images (make images)"}
-    from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
+    def __init__(self):
+        from nbgrader.apps import NbGraderAPI
+        from traitlets.config import Config
 
-    root, name = tempfile.mkdtemp(prefix="nbgrader-"), "assignment"
-    config = Config()
-    config.CourseDirectory.root = root
-    config.CourseDirectory.course_id = "dlcourse"
-    config.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
-    config.Exchange.root = os.path.join(root, "exchange")  # unused: nothing is released or collected here
-    config.Execute.timeout = CELL_TIMEOUT
-    with_smoke(source, os.path.join(root, "source", name, "notebook.ipynb"))
-    with_smoke(source, os.path.join(root, "submitted", "reference", name, "notebook.ipynb"))
-    with_smoke(student, os.path.join(root, "submitted", "untouched", name, "notebook.ipynb"))
-    api = NbGraderAPI(config=config)
-    steps = [("generate_assignment", lambda: api.generate_assignment(name, force=True))]
-    steps += [(f"autograde {who}", lambda who=who: api.autograde(name, who, force=True)) for who in WHO]
-    for step, run in steps:
-        result = run()
-        if not result["success"]:
-            return {"error": f"nbgrader {step} failed: {(result.get('error') or result.get('log', ''))[-800:]}"}
-    with Gradebook(config.CourseDirectory.db_url) as gb:
-        scores = {who: gb.find_submission_notebook("notebook", name, who) for who in WHO}
-        report = {who: {"score": nb.score, "max_score": nb.max_score} for who, nb in scores.items()}
-    report["untouched_run"] = executed_cells(os.path.join(root, "autograded", "untouched", name, "notebook.ipynb"))
-    return report
+        self.root = tempfile.mkdtemp(prefix="nbgrader-")
+        config = Config()
+        config.CourseDirectory.root = self.root
+        config.CourseDirectory.course_id = "dlcourse"
+        config.CourseDirectory.db_url = f"sqlite:///{self.root}/gradebook.db"
+        config.Exchange.root = os.path.join(self.root, "exchange")  # unused: nothing is released or collected here
+        config.Execute.timeout = CELL_TIMEOUT
+        self.config = config
+        self.api = NbGraderAPI(config=config)
+
+    def grade(self, name: str, source: str, student: str) -> dict:
+        from nbgrader.api import Gradebook
+
+        root = self.root
+        with_smoke(source, os.path.join(root, "source", name, "notebook.ipynb"))
+        with_smoke(source, os.path.join(root, "submitted", "reference", name, "notebook.ipynb"))
+        with_smoke(student, os.path.join(root, "submitted", "untouched", name, "notebook.ipynb"))
+        seconds = {}
+        steps = [("generate_assignment", lambda: self.api.generate_assignment(name, force=True))]
+        steps += [(f"autograde {who}", lambda who=who: self.api.autograde(name, who, force=True)) for who in WHO]
+        for step, run in steps:
+            begun = time.monotonic()
+            result = run()
+            seconds[step] = round(time.monotonic() - begun, 1)
+            if not result["success"]:
+                return {"error": f"nbgrader {step} failed: {(result.get('error') or result.get('log', ''))[-800:]}"}
+        with Gradebook(self.config.CourseDirectory.db_url) as gb:
+            scores = {who: gb.find_submission_notebook("notebook", name, who) for who in WHO}
+            report = {who: {"score": nb.score, "max_score": nb.max_score} for who, nb in scores.items()}
+        graded = {who: os.path.join(root, "autograded", who, name, "notebook.ipynb") for who in WHO}
+        report["untouched_run"] = executed_cells(graded["untouched"])
+        report["reference_run"] = {
+            "seconds": seconds["autograde reference"],
+            "stderr": stderr_lines(graded["reference"]),
+        }
+        return report
 
 
 WHO = ("reference", "untouched")
+
+
+def stderr_lines(path: str) -> list[str]:
+    """What a run wrote to stderr (a warning a student would see in red), first 20 lines."""
+    lines = [
+        line
+        for cell in code_cells(path)
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        for line in source_of({"source": o.get("text", "")}).splitlines()
+        if line.strip()
+    ]
+    return lines[:20]
 
 
 def executed_cells(path: str) -> dict:
@@ -214,23 +244,37 @@ def executed_cells(path: str) -> dict:
     return {"code_cells": len(cells), "executed": executed, "errors": errors, "checks": checks}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--source", required=True)
-    parser.add_argument("--student", required=True)
-    parser.add_argument("--corpus", required=True, help="JSON: answer grade_id -> [[why, code], ...]")
-    parser.add_argument("--out", required=True)
-    opts = parser.parse_args()
-    with open(opts.corpus) as fh:
+def prove(item: dict, grader: Grader | None) -> dict:
+    """One notebook of the plan: the kernel proof, then nbgrader's grading."""
+    with open(item["corpus"]) as fh:
         corpus = json.load(fh)
     start = time.monotonic()
-    report = {"source": prove_source(opts.source, opts.student, corpus, tempfile.mkdtemp(prefix="ex-"))}
+    report = {"source": prove_source(item["source"], item["student"], corpus, tempfile.mkdtemp(prefix="ex-"))}
     report["source_seconds"] = round(time.monotonic() - start, 1)
-    report["autograde"] = autograde(opts.source, opts.student)
+    if grader is None:
+        report["autograde"] = {"error": "nbgrader is not in this image yet: rebuild the images (make images)"}
+    else:
+        report["autograde"] = grader.grade(item["name"], item["source"], item["student"])
     report["student"] = report["autograde"].pop("untouched_run", None)
+    report["reference_run"] = report["autograde"].pop("reference_run", None)
     report["seconds"] = round(time.monotonic() - start, 1)
-    with open(opts.out, "w") as fh:
-        json.dump(report, fh, indent=2)
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--plan", required=True, help="JSON: [{name, source, student, corpus, out}, ...]")
+    opts = parser.parse_args()
+    with open(opts.plan) as fh:
+        plan = json.load(fh)
+    import importlib.util
+
+    grader = Grader() if importlib.util.find_spec("nbgrader") else None
+    for item in plan:
+        print(f"   {item['name']}:", flush=True)
+        report = prove(item, grader)
+        with open(item["out"], "w") as fh:
+            json.dump(report, fh, indent=2)
     return 0
 
 

@@ -4,8 +4,10 @@ stub and every wrong answer of the corpus fail, the student version runs to the 
 For each notebook: its source (notebooks/<file>), its student version
 (generated now from the source, as `make student` does) and its wrong-answer
 corpus (tests/exercises/<stem>.py, WRONG_ANSWERS) go into a container of the
-notebook's image, offline, where tools/exercise_runner.py runs them in SMOKE mode.
-Two notebooks at a time. Writes build/exercises/report.{json,md}.
+notebook's image, offline, where tools/exercise_runner.py runs them in SMOKE mode:
+one container per image for all of its notebooks, two images at a time. nbgrader's
+run of the source is each notebook's smoke run in its own image (time within the
+manifest's budget, nothing on stderr). Writes build/exercises/report.{json,md}.
 
 Usage: python -m tools.exercises [FILE ...]     (default: every notebook; needs the built images)
 """
@@ -40,39 +42,62 @@ def wrong_answers(file: str) -> dict[str, list[tuple[str, str]]]:
     return runpy.run_path(str(path)).get("WRONG_ANSWERS", {})
 
 
-def run_notebook(file: str) -> dict:
-    """Run one notebook's proof in its image; the runner's report plus the notebook's name."""
+def run_image(folder: str, notebooks: list) -> list[dict]:
+    """Prove these notebooks (manifest entries) in one container of image FOLDER; one entry each."""
     images = load_images()
-    notebook = next(nb for nb in load_course(images=images).notebooks if nb.file == file)
-    image = images.by_environment(notebook.environment)
-    corpus = wrong_answers(file)
-    report = prove(nbformat.read(notebook.path, as_version=4), corpus, images.ref(image.folder), image.smoke_env)
-    return {"notebook": file, "corpus": sum(map(len, corpus.values())), **report}
+    image = images.images[folder]
+    batch = [(nb, nbformat.read(nb.path, as_version=4), wrong_answers(nb.file)) for nb in notebooks]
+    reports = prove(
+        [(Path(nb.file).stem, source, corpus) for nb, source, corpus in batch], images.ref(folder), image.smoke_env
+    )
+    return [
+        {"notebook": nb.file, "budget": nb.smoke_budget, "corpus": sum(map(len, corpus.values())), **report}
+        for (nb, _, corpus), report in zip(batch, reports, strict=True)
+    ]
 
 
-def prove(source: nbformat.NotebookNode, corpus: dict, ref: str, env: dict[str, str] | None = None) -> dict:
-    """Run tools/exercise_runner.py on SOURCE, its student version and CORPUS in a container of image REF."""
+def prove(
+    batch: list[tuple[str, nbformat.NotebookNode, dict]], ref: str, env: dict[str, str] | None = None
+) -> list[dict]:
+    """Run tools/exercise_runner.py in one container of image REF on each (name, source, corpus) of
+    BATCH, with the student version generated from the source; the runner's report for each."""
     if not image_exists(ref):
         raise DockerError(f"image {ref} is not built (run: make images)")
     work = Path(tempfile.mkdtemp(prefix="exercises-"))
     try:
-        work.chmod(0o777)  # the runner writes its report as jovyan (uid 1000)
-        nbformat.write(source, work / "source.ipynb")
-        (work / "student.ipynb").write_text(student.render(student.generate(source)))
-        (work / "corpus.json").write_text(json.dumps(corpus))
+        work.chmod(0o777)  # the runner writes its reports as jovyan (uid 1000)
+        plan = []
+        for name, source, corpus in batch:
+            nbformat.write(source, work / f"{name}.source.ipynb")
+            (work / f"{name}.student.ipynb").write_text(student.render(student.generate(source)))
+            (work / f"{name}.corpus.json").write_text(json.dumps(corpus))
+            inside = f"/exercise/work/{name}"
+            plan.append(
+                {
+                    "name": name,
+                    "source": f"{inside}.source.ipynb",
+                    "student": f"{inside}.student.ipynb",
+                    "corpus": f"{inside}.corpus.json",
+                    "out": f"{inside}.report.json",
+                }
+            )
+        (work / "plan.json").write_text(json.dumps(plan))
         cmd = ["docker", "run", "--rm", "--network", "none", "--user", "1000:1000"]
         cmd += [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
         cmd += ["-v", f"{RUNNER}:/exercise/runner.py:ro", "-v", f"{work}:/exercise/work", ref]
-        cmd += ["python", "/exercise/runner.py", "--source", "/exercise/work/source.ipynb"]
-        cmd += ["--student", "/exercise/work/student.ipynb", "--corpus", "/exercise/work/corpus.json"]
-        cmd += ["--out", "/exercise/work/report.json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        for line in proc.stdout.splitlines():
-            print(f"[{ref.split('/')[-1]}] {line.strip()}", flush=True)
-        if proc.returncode != 0 or not (work / "report.json").exists():
-            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            raise DockerError(f"the exercise runner failed in {ref} (exit {proc.returncode}):\n{tail}")
-        return {"image": ref, **json.loads((work / "report.json").read_text())}
+        cmd += ["python", "/exercise/runner.py", "--plan", "/exercise/work/plan.json"]
+        tag = ref.split(":")[0].split("/")[-1]
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            for line in proc.stdout:  # progress, one line per exercise, named by image
+                print(f"[{tag}] {line.rstrip()}", flush=True)
+            errors = proc.stderr.read()
+        missing = [name for name, _, _ in batch if not (work / f"{name}.report.json").exists()]
+        if proc.returncode != 0 or missing:
+            tail = "\n".join(errors.strip().splitlines()[-15:])
+            raise DockerError(
+                f"the exercise runner failed in {ref} (exit {proc.returncode}, no report for {missing}):\n{tail}"
+            )
+        return [{"image": ref, **json.loads((work / f"{name}.report.json").read_text())} for name, _, _ in batch]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -109,6 +134,14 @@ def problems(entry: dict) -> list[str]:
             )
         if untouched["score"] != 0:
             found.append(f"{name}: nbgrader autograde gives the untouched student version {untouched['score']} points")
+    reference = entry.get("reference_run") or {}
+    if reference.get("stderr"):  # nbgrader's run of the source is the notebook's smoke run in its own image
+        found.append(f"{name}: wrote to stderr (a student sees it in red): {' | '.join(reference['stderr'][:3])}")
+    if reference.get("seconds", 0) > entry.get("budget", float("inf")):
+        found.append(
+            f"{name}: the smoke run took {reference['seconds']} s, over its budget of {entry['budget']} s "
+            "(course.toml smoke_budget)"
+        )
     run = entry["student"]
     if run is None:
         return found
@@ -127,21 +160,34 @@ def problems(entry: dict) -> list[str]:
 
 
 def markdown(report: list[dict]) -> str:
-    lines = ["# Exercise checks", "", "| notebook | exercises | points | wrong answers | caught | seconds |"]
-    lines.append("|---|---:|---:|---:|---:|---:|")
+    lines = ["# Exercise checks", ""]
+    lines += ["| notebook | exercises | points | wrong answers | caught | smoke run (s) | proof (s) |"]
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for e in report:
         exercises = e["source"]["exercises"]
         wrong = [w for ex in exercises for w in ex["wrong"]]
         caught = sum(w["caught"] for w in wrong)
         share = f"{100 * caught / len(wrong):.0f}%" if wrong else "-"
         points = sum(ex["points"] for ex in exercises)
-        lines.append(f"| {e['notebook']} | {len(exercises)} | {points} | {len(wrong)} | {share} | {e['seconds']} |")
+        smoke = (e.get("reference_run") or {}).get("seconds", "-")
+        lines.append(
+            f"| {e['notebook']} | {len(exercises)} | {points} | {len(wrong)} | {share} | {smoke} | {e['seconds']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def run_all(files: list[str]) -> list[dict]:
+    """Prove FILES, one container per image (the most notebooks first), two images at a time; the
+    entries come back in the order of FILES. Writes build/exercises/report.{json,md}."""
+    images = load_images()
+    by_folder: dict[str, list] = {}
+    for nb in load_course(images=images).notebooks:
+        if nb.file in files:
+            by_folder.setdefault(images.by_environment(nb.environment).folder, []).append(nb)
+    batches = sorted(by_folder.items(), key=lambda item: -len(item[1]))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        report = list(pool.map(run_notebook, files))
+        entries = [e for batch in pool.map(lambda item: run_image(*item), batches) for e in batch]
+    report = sorted(entries, key=lambda e: files.index(e["notebook"]))
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (REPORT_DIR / "report.md").write_text(markdown(report))

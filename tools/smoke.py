@@ -57,16 +57,19 @@ def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> No
         raise DockerError(f"the smoke runner itself failed in {ref} (exit {proc.returncode})")
 
 
-def run_image(images: Images, folder: str, only: set[str] | None = None) -> dict:
-    """Smoke-test one image; returns its report entry."""
+def run_image(images: Images, folder: str, only: set[str] | None = None, inherited_only: bool = False) -> dict:
+    """Smoke-test one image; returns its report entry. INHERITED_ONLY: only the notebooks of
+    the environments it builds on (make test: the exercise proof runs each notebook in its own image)."""
     image = images.images[folder]
     ref = images.ref(folder)
     if not image_exists(ref):
         raise DockerError(f"image {ref} is not built (run: make images)")
     course = load_course(images=images)
-    notebooks = course.for_environments({images.foundations.environment, image.environment})
+    notebooks = course.for_environments({images.images[f].environment for f in images.lineage(folder)})
     if only is not None:
         notebooks = [nb for nb in notebooks if nb.file in only]
+    if inherited_only:
+        notebooks = [nb for nb in notebooks if nb.environment != image.environment]
     out = REPORT_DIR / folder
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -128,11 +131,13 @@ def markdown(report: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_all(images: Images, folders: list[str], only: set[str] | None = None) -> list[dict]:
+def run_all(
+    images: Images, folders: list[str], only: set[str] | None = None, inherited_only: bool = False
+) -> list[dict]:
     """Smoke-test these images, two at a time (each run mostly waits on one core),
     and write the report (build/smoke/report.json and .md). The entries come back in build order."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        report = list(pool.map(lambda folder: run_image(images, folder, only), folders))
+        report = list(pool.map(lambda folder: run_image(images, folder, only, inherited_only), folders))
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (REPORT_DIR / "report.md").write_text(markdown(report))
