@@ -13,7 +13,13 @@ Rules, per course file (the notebooks and the generated START-HERE.md):
 
 What the student last received is remembered in ~/course/.course-state.json
 (file -> sha256). Writes are atomic (temp file + rename) and never replace a file
-whose content the state does not vouch for.
+whose content the state does not vouch for. Files are written with mode 0644 and
+the folders the merge creates get 0755, whatever the umask: the modes the course
+has in the image, the ones Jupyter gives a student's own files.
+
+An entry the merge cannot handle (unreadable, not a regular file: a folder, a
+FIFO, a dangling link, in the course or at home) is left as it is and reported,
+and the merge goes on with the others; the report says what was and was not done.
 
 Usage: course-merge [--course /opt/course] [--home ~/course]
        course-restore NAME   fresh copy of a notebook; a changed copy is kept as
@@ -24,12 +30,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE = ".course-state.json"
@@ -37,10 +46,46 @@ NOTES = "COURSE-UPDATES.md"
 START_PAGE = "START-HERE.md"
 DEFAULT_COURSE = Path(os.environ.get("COURSE_SOURCE", "/opt/course"))
 DEFAULT_HOME = Path(os.environ.get("COURSE_HOME", Path.home() / "course"))
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
+
+
+@dataclass
+class Report:
+    changes: list[str] = field(default_factory=list)  # what the merge did, for the student
+    problems: list[str] = field(default_factory=list)  # each entry it could not handle, and what that means
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def why(err: Exception) -> str:
+    return err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file (or of a link to one). Anything else raises OSError,
+    at once: a FIFO is opened without blocking and never read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(errno.EISDIR, "a folder", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def make_folder(path: Path) -> None:
+    """PATH and its missing parents, each new one with FOLDER_MODE."""
+    if path.is_dir():
+        return
+    make_folder(path.parent)
+    path.mkdir(exist_ok=True)
+    path.chmod(FOLDER_MODE)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -48,6 +93,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            os.fchmod(fh.fileno(), FILE_MODE)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -93,11 +139,29 @@ def start_page(course_dir: Path) -> bytes | None:
     return "\n".join(lines).encode()
 
 
-def course_files(course_dir: Path) -> dict[str, bytes]:
-    files = {p.name: p.read_bytes() for p in sorted(course_dir.glob("*.ipynb"))}
-    page = start_page(course_dir)
-    if page is not None:
-        files[START_PAGE] = page
+def course_files(course_dir: Path, problems: list[str] | None = None) -> dict[str, bytes]:
+    """name -> bytes of each course file. One that cannot be read (or the start page, when
+    the manifest cannot be read) is left out and described in PROBLEMS."""
+    problems = [] if problems is None else problems
+    files = {}
+    for path in sorted(course_dir.glob("*.ipynb")):
+        try:
+            files[path.name] = read_regular(path)
+        except OSError as err:
+            problems.append(
+                f"Not merged: {path.name}: the course's copy could not be read ({why(err)}); "
+                f"your {path.name}, if you have one, was left as it was"
+            )
+    try:
+        page = start_page(course_dir)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        problems.append(
+            f"Not merged: {START_PAGE}: the course's manifest (course.toml) could not be read "
+            f"({why(err)}); your {START_PAGE}, if you have one, was left as it was"
+        )
+    else:
+        if page is not None:
+            files[START_PAGE] = page
     return files
 
 
@@ -113,51 +177,94 @@ def save_state(home: Path, delivered: dict[str, str]) -> None:
     atomic_write(home / STATE, json.dumps({"delivered": delivered}, indent=1, sort_keys=True).encode())
 
 
-def merge(course_dir: Path, home: Path, today: str | None = None) -> list[str]:
-    """Merge; returns the messages for the student (also appended to COURSE-UPDATES.md)."""
+class NotMerged(Exception):
+    """One course file could not be merged; the message says what that left as it was."""
+
+
+def write_or_say(path: Path, data: bytes, what_stays: str) -> None:
+    try:
+        atomic_write(path, data)
+    except OSError as err:
+        raise NotMerged(f"the course's version could not be written ({why(err)}); {what_stays}") from err
+
+
+def merge_one(target: Path, data: bytes, known: str | None, today: str) -> tuple[str | None, str | None]:
+    """One course file into TARGET: (what was done for the student or None, the hash now
+    delivered or None). Raises NotMerged when TARGET cannot be read or written; TARGET is
+    then as it was (writes are atomic)."""
+    name, new = target.name, sha256(data)
+    if not os.path.lexists(target):
+        if known is None:  # new notebook for this student
+            write_or_say(target, data, "nothing was added")
+            return f"New: {name}", new
+        return None, known  # deleted by the student: respected
+    try:
+        current = sha256(read_regular(target))
+    except OSError as err:
+        raise NotMerged(
+            f"your {name} could not be read ({why(err)}), so it was left as it was "
+            "and the course's version was not delivered"
+        ) from err
+    if current == new:
+        return None, new
+    if known == current:  # untouched by the student: update
+        write_or_say(target, data, f"your {name} was left as it was")
+        return f"Updated: {name}", new
+    if known != new:  # student's own version: keep it, add the new one beside
+        beside = free_name(target, f"course-update-{today}")
+        write_or_say(beside, data, f"your {name} was left as it was")
+        return f"Your {name} has your changes, so it was kept; the course's new version is {beside.name}", new
+    return None, known
+
+
+def merge(course_dir: Path, home: Path, today: str | None = None) -> Report:
+    """Merge, entry by entry; the changes are also appended to COURSE-UPDATES.md, with
+    the entries that could not be merged."""
     today = today or dt.date.today().isoformat()
-    home.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    make_folder(home)
     delivered = load_state(home)
-    messages: list[str] = []
-    for name, data in course_files(course_dir).items():
-        target, new = home / name, sha256(data)
-        known = delivered.get(name)
-        if not target.exists():
-            if known is None:  # new notebook for this student
-                atomic_write(target, data)
-                delivered[name] = new
-                messages.append(f"New: {name}")
-            continue  # deleted by the student: respected
-        current = sha256(target.read_bytes())
-        if current == new:
-            delivered[name] = new
+    for name, data in course_files(course_dir, report.problems).items():
+        try:
+            change, now = merge_one(home / name, data, delivered.get(name), today)
+        except NotMerged as err:
+            report.problems.append(f"Not merged: {name}: {err}")
             continue
-        if known == current:  # untouched by the student: update
-            atomic_write(target, data)
-            delivered[name] = new
-            messages.append(f"Updated: {name}")
-        elif known != new:  # student's own version: keep it, add the new one beside
-            beside = free_name(target, f"course-update-{today}")
-            atomic_write(beside, data)
-            delivered[name] = new
-            messages.append(f"Your {name} has your changes, so it was kept; the course's new version is {beside.name}")
-    save_state(home, delivered)
-    if messages:
+        if now is not None:
+            delivered[name] = now
+        if change:
+            report.changes.append(change)
+    try:
+        save_state(home, delivered)
+    except OSError as err:
+        report.problems.append(
+            f"Not saved: {STATE} ({why(err)}): the next start does not know what this one delivered, "
+            "so it may save a course update beside a notebook again"
+        )
+    lines = report.changes + report.problems
+    if lines:
         notes = home / NOTES
-        old = notes.read_bytes() if notes.exists() else b"# Course updates\n"
-        atomic_write(notes, old + f"\n## {today}\n".encode() + "".join(f"- {m}\n" for m in messages).encode())
-    return messages
+        try:
+            old = read_regular(notes) if os.path.lexists(notes) else b"# Course updates\n"
+            atomic_write(notes, old + f"\n## {today}\n".encode() + "".join(f"- {m}\n" for m in lines).encode())
+        except OSError as err:
+            report.problems.append(f"Not written: {NOTES} ({why(err)}): the messages above are not in it")
+    return report
 
 
 def restore(course_dir: Path, home: Path, name: str, now: str | None = None) -> str:
     """Put a fresh copy of course file NAME in place; the student's changed copy is kept aside."""
-    files = course_files(course_dir)
+    problems: list[str] = []
+    files = course_files(course_dir, problems)
     if name not in files:
+        for problem in problems:
+            if problem.startswith(f"Not merged: {name}: "):
+                raise SystemExit(f"error: {problem.removeprefix('Not merged: ')}")
         raise SystemExit(f"error: {name!r} is not a course file; course files: {', '.join(files)}")
-    home.mkdir(parents=True, exist_ok=True)
+    make_folder(home)
     target, data = home / name, files[name]
     message = f"Restored a fresh copy of {name}"
-    if target.exists() and target.read_bytes() != data:
+    if os.path.lexists(target) and not same_bytes(target, data):
         kept = free_name(target, f"mine-{now or dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
         os.replace(target, kept)
         message += f"; your version is now {kept.name}"
@@ -166,6 +273,13 @@ def restore(course_dir: Path, home: Path, name: str, now: str | None = None) -> 
     delivered[name] = sha256(data)
     save_state(home, delivered)
     return message
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return read_regular(path) == data
+    except OSError:
+        return False  # a folder, a FIFO, a dangling link, unreadable: not the course's file
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -182,8 +296,20 @@ def merge_main(argv: list[str] | None = None) -> int:
     opts = _parser("course-merge", "Merge the image's course into ~/course without losing student work.").parse_args(
         argv
     )
-    for message in merge(opts.course, opts.home):
+    report = merge(opts.course, opts.home)
+    for message in report.changes:
         print(f"[course-merge] {message}", flush=True)
+    for problem in report.problems:
+        print(f"[course-merge] {problem}", file=sys.stderr, flush=True)
+    if report.problems:
+        n = len(report.problems)
+        print(
+            f"[course-merge] {n} course {'entry' if n == 1 else 'entries'} could not be merged (above); "
+            "every other one was merged",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     return 0
 
 

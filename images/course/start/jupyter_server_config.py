@@ -1,10 +1,16 @@
 # Server settings for every course image (installed as /etc/jupyter/jupyter_server_config.py).
-# Idle kernels are shut down so they give their memory (GPU memory included) back
-# even while the student's server stays up. KERNEL_CULL_IDLE_TIMEOUT (seconds,
-# 0 = never) comes from the hub's configuration.
+# Kernel culling: a kernel idle for KERNEL_CULL_IDLE_TIMEOUT seconds (0 = never; the hub
+# passes [culling] kernel_idle_timeout) is shut down, so a forgotten notebook gives its
+# memory (GPU memory included) back even while the student's server stays up.
 import os
 
 c = get_config()
 c.MappingKernelManager.cull_idle_timeout = int(os.environ.get("KERNEL_CULL_IDLE_TIMEOUT", "3600"))
 c.MappingKernelManager.cull_interval = 120
-c.MappingKernelManager.cull_connected = True  # an open but idle notebook tab does not pin the GPU
+# Only kernels no browser is connected to (the notebook's tab closed, or its connection
+# lost) are culled. A student who is reading, with the tab open and the kernel idle,
+# expects to find their variables and trained models when they run the next cell;
+# losing them to a pause costs a rerun of the whole notebook. The price, said in the
+# README: an open tab keeps its kernel's memory until it is closed (its websocket,
+# pinged by the server, also keeps the server active for the hub's idle culler).
+c.MappingKernelManager.cull_connected = False
