@@ -2,6 +2,7 @@
 network), real student containers, logins through the login form, code run in
 kernels over websockets. Torn down at the end, also when a test fails."""
 
+import shutil
 import subprocess
 import time
 
@@ -9,6 +10,7 @@ import nbformat
 import pytest
 
 from dlcourse.manifest import load_course, load_images
+from dlcourse.settings import CLASSROOM_TOML
 from tests.hubclient import KernelDied, Student
 from tools.docker_cli import build_client, build_env
 from tools.stack import Classroom
@@ -287,25 +289,91 @@ def test_idle_culler_runs_as_a_service_with_only_its_scopes(room, teacher):
     assert "--timeout=3600" in " ".join(culler["command"])
 
 
-def test_backup_and_restore_into_a_fresh_classroom(room, ada, tmp_path):
+def container_of(room, name):
+    return subprocess.run(
+        ["docker", "inspect", "-f", "{{.Id}} {{.State.Status}} {{.HostConfig.Memory}}", f"{room.project}-{name}"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+
+
+def replace_file(path, text):
+    """As an editor saves: a new file in the old one's place (a new inode)."""
+    tmp = path.with_suffix(".new")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def test_make_up_applies_a_changed_setting_and_running_servers_keep_running(room, ada):
+    ada.start("foundations")
+    ada.run("open('/tmp/still-here', 'w').write('42')")  # /tmp lives as long as the container
+    before, hub_before = container_of(room, "ada"), room.hub_config_hash()
+    original = room.settings_path.read_text()
+    replace_file(room.settings_path, original.replace('memory = "2G"', 'memory = "1536M"'))
+    try:
+        assert room.up() is True, "make up did not restart the hub with the changed settings"
+        assert room.hub_config_hash() != hub_before
+        assert 'memory = "1536M"' in room.hub_exec("cat", "/srv/classroom/classroom.toml")
+        assert container_of(room, "ada") == before, "a running server was restarted or stopped"
+        assert ada.run("print(open('/tmp/still-here').read())").strip() == "42", "the running server was replaced"
+        ada.stop()
+        ada.start("foundations")
+        assert container_of(room, "ada")[2] == str(1536 * 2**20), "a new server did not get the new limit"
+        assert room.up() is False, "make up restarted the hub although nothing changed"
+    finally:
+        ada.stop()
+        replace_file(room.settings_path, original)
+        room.up()
+
+
+def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     ada.start("foundations")
     ada.run("open('/home/jovyan/thesis.txt', 'w').write('chapter one')")
+    ada.run("open('/home/jovyan/draft.txt', 'w').write('x' * 10**6)")  # no pause: the hub keeps answering
+    archive = room.backup(tmp_path / "backups")
+    assert archive.stat().st_mode & 0o077 == 0, "the backup holds password hashes: mode 600"
+    assert ada.run("print(1 + 1)").strip() == "2"
     ada.stop()
-    archive = room.backup(tmp_path)
-    room.down(volumes=True)  # the machine is gone: no hub state, no homes
+    room.down(volumes=True)  # the machine is gone: no hub state, no homes, no roster, no settings
     assert room.volumes() == []
-    restored = room.restore(archive)
+    fresh = tmp_path / "fresh-clone"
+    (fresh / "hub").mkdir(parents=True)
+    shutil.copyfile(CLASSROOM_TOML, fresh / "hub" / "classroom.toml")  # a clone ships the defaults
+    new = Classroom(project=room.project, port=room.port, image_tag=TAG, checkout=fresh)
+    restored = new.restore(archive)
     assert "dlcourse-test-home-ada" in restored
+    assert (fresh / "hub" / "classroom.toml").read_text() == room.settings_path.read_text()
+    assert (fresh / "hub" / "roster.csv").read_text() == room.roster.read_text()
     with pytest.raises(SystemExit, match="overwrite"):
-        room.restore(archive)  # never over existing data
-    room.up()
-    back = Student(room.url, "ada")
-    assert back.login(PASSWORD), "ada's password did not come back with the hub state"
-    back.start("foundations")
+        new.restore(archive)  # never over existing data
+    new.up()
     try:
-        assert back.run("print(open('/home/jovyan/thesis.txt').read())").strip() == "chapter one"
+        back = Student(new.url, "ada")
+        assert back.login(PASSWORD), "ada's password did not come back with the hub state"
+        back.start("foundations")
+        try:
+            assert back.run("print(open('/home/jovyan/thesis.txt').read())").strip() == "chapter one"
+        finally:
+            back.stop()
     finally:
-        back.stop()
+        room.up()  # the module's classroom again, with its own files (the same content)
+
+
+def test_a_restore_overwrites_no_file_of_the_instructors(room, tmp_path):
+    archive = room.backup(tmp_path / "backups")
+    fresh = tmp_path / "edited-clone"
+    (fresh / "hub").mkdir(parents=True)
+    edited = 'roster = "hub/roster.csv"\n[limits]\nmemory = "3G"\n'
+    (fresh / "hub" / "classroom.toml").write_text(f"[hub]\n{edited}")
+    (fresh / "hub" / "roster.csv").write_text("username,role\nsomeone,instructor\n")
+    other = Classroom(project="dlcourse-restore-test", port=18001, checkout=fresh)
+    with pytest.raises(SystemExit, match=r"classroom\.toml"):
+        other.restore(archive)
+    (fresh / "hub" / "classroom.toml").write_text("")  # only the defaults: replaced; the roster still clashes
+    with pytest.raises(SystemExit, match=r"roster\.csv"):
+        other.restore(archive)
+    assert (fresh / "hub" / "classroom.toml").read_text() == "", "a refused restore changed a file"
+    assert other.volumes() == [], "a refused restore created volumes"
 
 
 def run_all_checks_the_students_own_answers(room, page, xsrf):

@@ -83,3 +83,13 @@ def test_the_test_environment_runs_the_hubs_locked_stack():
     assert not differ, (
         f"the test environment differs from hub/requirements.lock (want, have): {differ}; rerun make test"
     )
+
+
+@pytest.mark.parametrize(
+    "lock", [*sorted((ROOT / "images").glob("*/requirements.lock")), HUB_LOCK], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_no_lock_holds_a_package_left_out(lock):
+    from tools.lock import LEFT_OUT
+
+    held = sorted(set(LEFT_OUT) & set(pins(lock)))
+    assert not held, f"{lock.relative_to(ROOT)} holds {held}, left out on purpose (tools/lock.py LEFT_OUT)"

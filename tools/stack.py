@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -22,8 +23,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlcourse.manifest import ROOT, load_images
-from dlcourse.settings import CLASSROOM_TOML, load_roster, load_settings
+from dlcourse.manifest import COURSE_TOML, IMAGES_TOML, ROOT, load_images
+from dlcourse.settings import CLASSROOM_TOML, ConfigError, load_roster, load_settings
 from tools.cli import cli, say
 
 PROJECT = "dlcourse"
@@ -47,16 +48,46 @@ class Classroom:
     port: int | None = None  # None: from classroom.toml
     roster: Path | None = None  # None: from classroom.toml
     network: str | None = None
-    settings_path: Path = CLASSROOM_TOML
+    settings_path: Path | None = None  # None: <checkout>/hub/classroom.toml
     image_tag: str = ""  # "" = the tag of images/images.toml
-    tls_dir: Path = ROOT / "hub" / "tls"  # where https_cert and https_key are
+    tls_dir: Path | None = None  # where https_cert and https_key are; None: <checkout>/hub/tls
+    checkout: Path = ROOT  # where the instructor's files are (the relative roster path is taken from here)
 
     def __post_init__(self):
+        self.settings_path = Path(self.settings_path or self.checkout / CLASSROOM_TOML.relative_to(ROOT))
+        self.tls_dir = Path(self.tls_dir or self.checkout / "hub" / "tls")
+        self._given_roster = self.roster
+        self.reload()
+        self.network = self.network or f"{self.project}-classroom"
+
+    def reload(self) -> None:
+        """Read the settings again (after a restore wrote them)."""
         self.settings = load_settings(self.settings_path)
         self.port = self.port or self.settings["hub"]["port"]
-        self.roster = (self.roster or ROOT / self.settings["hub"]["roster"]).resolve()
-        self.network = self.network or f"{self.project}-classroom"
+        self.roster = Path(self._given_roster or self.checkout / self.settings["hub"]["roster"]).resolve()
         self.scheme = "https" if self.settings["hub"]["https_cert"] else "http"
+
+    def config_files(self) -> dict[str, Path]:
+        """What the hub reads at start besides its state volume: kind -> file (for the
+        configuration hash and the backup). TLS files only when the settings name them."""
+        files = {"settings": self.settings_path, "roster": self.roster}
+        for key in ("https_cert", "https_key"):
+            if self.settings["hub"][key]:
+                files[key] = self.tls_dir / self.settings["hub"][key]
+        return files
+
+    def config_hash(self) -> str:
+        """Changes whenever anything the hub reads at start changes: the settings, the roster's
+        path and content, the TLS files, the manifests, the image tag. It is the hub's
+        environment, so `compose up` recreates the hub when it changes (compose does not look
+        into bind-mounted files, and an editor that replaces a file leaves the old one mounted)."""
+        digest = hashlib.sha256()
+        inputs = {**self.config_files(), "images": IMAGES_TOML, "course": COURSE_TOML}
+        for kind, path in sorted(inputs.items()):
+            data = path.read_bytes() if path.is_file() else b"(missing)"
+            digest.update(f"{kind}\0{path}\0{len(data)}\0".encode() + data)
+        digest.update(f"tag\0{self.image_tag}".encode())
+        return digest.hexdigest()[:16]
 
     @property
     def url(self) -> str:
@@ -74,6 +105,7 @@ class Classroom:
             "CLASSROOM_IMAGE_TAG": self.image_tag,
             "CLASSROOM_TOML": str(self.settings_path.resolve()),
             "TLS_DIR": str(Path(self.tls_dir).resolve()),
+            "CLASSROOM_CONFIG_HASH": self.config_hash(),
         }
 
     def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
@@ -140,10 +172,26 @@ class Classroom:
                 )
             time.sleep(0.5)
 
-    def up(self, timeout: float = 120) -> None:
+    def hub_config_hash(self) -> str | None:
+        """The configuration hash the running hub was started with (None: no hub)."""
+        container = self.compose("ps", "-q", "hub", capture=True, check=False).stdout.strip()
+        if not container:
+            return None
+        env = subprocess.run(
+            ["docker", "inspect", "-f", "{{json .Config.Env}}", container], capture_output=True, text=True
+        ).stdout
+        found = [v.split("=", 1)[1] for v in json.loads(env or "[]") if v.startswith("CLASSROOM_CONFIG_HASH=")]
+        return found[0] if found else ""
+
+    def up(self, timeout: float = 120) -> bool:
+        """Start the classroom, or apply what changed: the hub is recreated when its configuration
+        hash differs (student servers keep running). True when the hub was (re)created."""
+        self.reload()
         load_roster(self.roster)
+        changed = self.hub_config_hash() != self.config_hash()
         self.compose("up", "-d", "--remove-orphans")
         self.wait_healthy(timeout)
+        return changed
 
     def restart_hub(self, timeout: float = 120) -> None:
         self.compose("restart", "hub")
@@ -201,45 +249,84 @@ class Classroom:
             capture_output=True,
         )
 
+    def _tar(self, what: str, *args: str) -> str:
+        """tar in a helper container; tar's own error text when it fails. Exit 1 (a file changed
+        while it was read: a student working during the backup) is a warning, returned."""
+        try:
+            self._helper(*args)
+        except subprocess.CalledProcessError as err:
+            text = (err.stderr or b"").decode(errors="replace").strip() if isinstance(err.stderr, bytes) else err.stderr
+            if err.returncode == 1:
+                return f"{what}: {text or 'some files changed while they were read'}"
+            raise SystemExit(f"error: {what} failed (tar exit {err.returncode}): {text}") from None
+        return ""
+
     def backup(self, dest: Path) -> Path:
+        """One archive a fresh checkout can be restored from: the hub's state (its database
+        copied online with SQLite's backup, so nobody is paused), every student's home, and
+        the instructor's files (settings, roster, TLS files, .env). Mode 600: it holds
+        password hashes and the cookie secret."""
         volumes = self.volumes()
         if not volumes:
             raise SystemExit(f"error: classroom {self.project!r} has no volumes to back up")
         dest.mkdir(parents=True, exist_ok=True)
         archive = dest / f"{self.project}-{dt.datetime.now().strftime('%Y-%m-%dT%H%M%S')}.tar"
-        hub = subprocess.run(
-            [*compose(), "-f", str(ROOT / "docker-compose.yml"), "ps", "-q", "hub"],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        hub_running = self.hub_state()[0] == "running"
+        warnings: list[str] = []
         with tempfile.TemporaryDirectory() as tmp:
-            if hub:
-                subprocess.run(["docker", "pause", hub], capture_output=True)  # a consistent database copy
-            try:
-                for volume in volumes:
-                    say(f"backing up {volume}")
-                    self._helper(
-                        "-v",
-                        f"{volume}:/data:ro",
-                        "-v",
-                        f"{tmp}:/backup",
-                        f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .",
+            files = {kind: path for kind, path in self.config_files().items() if path.is_file()}
+            env_file = self.checkout / ".env"
+            if env_file.is_file():
+                files["env"] = env_file
+            Path(tmp, "config").mkdir()
+            for kind, path in files.items():
+                shutil.copyfile(path, Path(tmp, "config", kind))
+            for volume in volumes:
+                say(f"backing up {volume}")
+                mounts = ["-v", f"{volume}:/data:ro", "-v", f"{tmp}:/backup"]
+                if volume.startswith(f"{self.project}-home-") or not hub_running:
+                    warnings.append(
+                        self._tar(volume, *mounts, f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .")
                     )
-            finally:
-                if hub:
-                    subprocess.run(["docker", "unpause", hub], capture_output=True)
-            Path(tmp, "manifest.json").write_text(
-                json.dumps(
-                    {"project": self.project, "created": dt.datetime.now().isoformat(), "volumes": volumes}, indent=1
+                    continue
+                # the hub's state while it runs: the database through SQLite's online backup, the rest as files
+                self.hub_exec("python3", "-c", ONLINE_DB_COPY)
+                live = " ".join(f"--exclude='./{DB}{suffix}'" for suffix in ("", "-journal", "-wal", "-shm"))
+                script = (
+                    f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz {live} "
+                    f"--transform='s,^./{DB_COPY}$,./{DB},' ."
                 )
-            )
+                try:
+                    warnings.append(self._tar(volume, *mounts, script))
+                finally:
+                    self.hub_exec("rm", "-f", f"/srv/jupyterhub/{DB_COPY}")
+            manifest = {
+                "project": self.project,
+                "created": dt.datetime.now().isoformat(),
+                "volumes": volumes,
+                "config": sorted(files),
+            }
+            Path(tmp, "manifest.json").write_text(json.dumps(manifest, indent=1))
+            fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.close(fd)
             subprocess.run(["tar", "-cf", str(archive), "-C", tmp, "."], check=True)
+        for warning in filter(None, warnings):
+            say(f"warning: {warning}")
         return archive
 
+    def _config_targets(self, kinds: list[str]) -> dict[str, Path]:
+        """Where a restore writes each archived file of the instructor's (the roster and TLS
+        names come from the restored settings)."""
+        targets = {kind: path for kind, path in self.config_files().items() if kind in kinds}
+        if "env" in kinds:
+            targets["env"] = self.checkout / ".env"
+        return targets
+
     def restore(self, archive: Path) -> list[str]:
-        """Bring an archive's volumes back into this classroom (renamed to its project).
-        Refuses to overwrite a volume that exists: nothing is ever lost by a restore."""
+        """Bring an archive back into this classroom (volumes renamed to its project, the
+        instructor's files into its checkout). Refuses to overwrite a volume that exists, or a
+        file that exists with other content (a settings file with nothing but the defaults, as
+        a fresh checkout has, is replaced): nothing is ever lost by a restore."""
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(["tar", "-xf", str(archive), "-C", tmp], check=True)
             manifest = json.loads(Path(tmp, "manifest.json").read_text())
@@ -255,6 +342,7 @@ class Classroom:
                     f"error: these volumes exist and a restore would overwrite them: {', '.join(existing)}. "
                     "Restore on a fresh host, or remove them first (docker volume rm ...) if you are sure."
                 )
+            self._restore_config(Path(tmp, "config"), manifest.get("config", []))
             for volume, target in targets.items():
                 say(f"restoring {target}")
                 labels = []
@@ -266,14 +354,63 @@ class Classroom:
                         f"com.docker.compose.volume={target.split('_', 1)[-1]}",
                     ]
                 subprocess.run(["docker", "volume", "create", *labels, target], check=True, capture_output=True)
-                self._helper(
-                    "-v",
-                    f"{target}:/data",
-                    "-v",
-                    f"{tmp}:/backup:ro",
-                    f"tar --numeric-owner -C /data -xzf /backup/{volume}.tar.gz",
-                )
+                mounts = ["-v", f"{target}:/data", "-v", f"{tmp}:/backup:ro"]
+                self._tar(f"restoring {target}", *mounts, f"tar --numeric-owner -C /data -xzf /backup/{volume}.tar.gz")
         return list(targets.values())
+
+    def _restore_config(self, folder: Path, kinds: list[str]) -> None:
+        """Write the archived instructor's files, or none of them when one would overwrite other content."""
+        before = self.settings_path.read_bytes() if self.settings_path.exists() else None
+        if "settings" in kinds:
+            archived = (folder / "settings").read_bytes()
+            if before not in (None, archived) and not _only_defaults(self.settings_path):
+                raise SystemExit(_clash([self.settings_path]))
+            self.settings_path.parent.mkdir(parents=True, exist_ok=True)
+            self.settings_path.write_bytes(archived)
+            self.reload()  # the roster and TLS file names are the restored settings'
+        targets = {kind: path for kind, path in self._config_targets(kinds).items() if kind != "settings"}
+        clashes = [p for kind, p in targets.items() if p.exists() and p.read_bytes() != (folder / kind).read_bytes()]
+        if clashes:
+            if before is None:
+                self.settings_path.unlink()
+            else:
+                self.settings_path.write_bytes(before)
+            self.reload()
+            raise SystemExit(_clash(clashes))
+        for kind, path in targets.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / kind, path)
+        for path in [self.settings_path, *targets.values()] if "settings" in kinds else targets.values():
+            say(f"restored {path}")
+
+
+DB = "jupyterhub.sqlite"
+DB_COPY = "jupyterhub-backup.sqlite"
+# Run in the hub container: a consistent copy of the live database, without stopping anyone.
+ONLINE_DB_COPY = f"""
+import sqlite3
+live = sqlite3.connect("/srv/jupyterhub/{DB}")
+copy = sqlite3.connect("/srv/jupyterhub/{DB_COPY}")
+with copy:
+    live.backup(copy)
+copy.close()
+live.close()
+"""
+
+
+def _clash(paths: list[Path]) -> str:
+    return (
+        f"error: these files exist with other content and a restore would overwrite them: "
+        f"{', '.join(map(str, paths))}. Move them away first if the backup's versions should win; nothing was changed."
+    )
+
+
+def _only_defaults(path: Path) -> bool:
+    """A settings file that sets nothing but the defaults (a fresh checkout's)."""
+    try:
+        return load_settings(path) == load_settings(Path(os.devnull))
+    except ConfigError:
+        return False
 
 
 def main(argv: list[str]) -> int:
@@ -285,7 +422,11 @@ def main(argv: list[str]) -> int:
             room.roster.write_text(example.read_text().splitlines()[0] + "\ninstructor,instructor,\n")
             say(f"No roster yet: created {room.roster.relative_to(ROOT)} with one instructor; add your students there")
         say(f"Starting the classroom (project {room.project})")
-        room.up()
+        running = room.hub_config_hash() is not None
+        if room.up() and running:
+            say(
+                "The settings, the roster or the TLS files changed: the hub was restarted with them (servers kept running)"
+            )
         members = load_roster(room.roster)
         say(f"The classroom is up: {room.url}/  ({len(members)} on the roster)")
         instructors = {m.username for m in members.values() if m.role == "instructor"}
