@@ -67,6 +67,10 @@ class Classroom:
         self.roster = Path(self._given_roster or self.checkout / self.settings["hub"]["roster"]).resolve()
         self.scheme = "https" if self.settings["hub"]["https_cert"] else "http"
 
+    def members(self) -> dict:
+        """The roster, checked by the rule of the settings' login type."""
+        return load_roster(self.roster, self.settings["auth"]["type"], self.settings["auth"]["options"])
+
     def config_files(self) -> dict[str, Path]:
         """What the hub reads at start besides its state volume: kind -> file (for the
         configuration hash and the backup). TLS files only when the settings name them."""
@@ -187,7 +191,7 @@ class Classroom:
         """Start the classroom, or apply what changed: the hub is recreated when its configuration
         hash differs (student servers keep running). True when the hub was (re)created."""
         self.reload()
-        load_roster(self.roster)
+        self.members()
         changed = self.hub_config_hash() != self.config_hash()
         self.compose("up", "-d", "--remove-orphans")
         self.wait_healthy(timeout)
@@ -221,7 +225,7 @@ class Classroom:
 
     def codes(self) -> str:
         """The pending enrolment codes as `make codes` prints them (one "  name  code" line each)."""
-        return self.hub_exec("python3", "-m", "dlcourse.auth", "codes")
+        return self.hub_exec("python3", "-m", "dlcourse.codes")
 
     def pending_codes(self) -> dict[str, str]:
         """The pending enrolment codes, username -> code."""
@@ -284,18 +288,18 @@ class Classroom:
             for volume in volumes:
                 say(f"backing up {volume}")
                 mounts = ["-v", f"{volume}:/data:ro", "-v", f"{tmp}:/backup"]
-                if volume.startswith(f"{self.project}-home-") or not hub_running:
-                    warnings.append(
-                        self._tar(volume, *mounts, f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz .")
-                    )
+                tar = f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz"
+                if volume.startswith(f"{self.project}-home-"):
+                    warnings.append(self._tar(volume, *mounts, f"{tar} ."))
+                    continue
+                runtime = f"--exclude='./{PROXY_PID}'"  # a pid of this host's hub: a restored hub would act on it
+                if not hub_running:
+                    warnings.append(self._tar(volume, *mounts, f"{tar} {runtime} ."))
                     continue
                 # the hub's state while it runs: the database through SQLite's online backup, the rest as files
                 self.hub_exec("python3", "-c", ONLINE_DB_COPY)
                 live = " ".join(f"--exclude='./{DB}{suffix}'" for suffix in ("", "-journal", "-wal", "-shm"))
-                script = (
-                    f"tar --numeric-owner -C /data -czf /backup/{volume}.tar.gz {live} "
-                    f"--transform='s,^./{DB_COPY}$,./{DB},' ."
-                )
+                script = f"{tar} {live} {runtime} --transform='s,^./{DB_COPY}$,./{DB},' ."
                 try:
                     warnings.append(self._tar(volume, *mounts, script))
                 finally:
@@ -385,6 +389,7 @@ class Classroom:
 
 
 DB = "jupyterhub.sqlite"
+PROXY_PID = "jupyterhub-proxy.pid"
 DB_COPY = "jupyterhub-backup.sqlite"
 # Run in the hub container: a consistent copy of the live database, without stopping anyone.
 ONLINE_DB_COPY = f"""
@@ -419,20 +424,23 @@ def main(argv: list[str]) -> int:
     if command == "up":
         if not room.roster.exists():
             example = ROOT / "hub" / "roster.example.csv"
-            room.roster.write_text(example.read_text().splitlines()[0] + "\ninstructor,instructor,\n")
-            say(f"No roster yet: created {room.roster.relative_to(ROOT)} with one instructor; add your students there")
+            room.roster.write_text(example.read_text().splitlines()[0] + "\ninstructor,admin,\n")
+            say(
+                f"No roster yet: created {room.roster.relative_to(ROOT)} with you, 'instructor', as the lab's "
+                "admin; add your instructors and students there"
+            )
         say(f"Starting the classroom (project {room.project})")
         running = room.hub_config_hash() is not None
         if room.up() and running:
             say(
                 "The settings, the roster or the TLS files changed: the hub was restarted with them (servers kept running)"
             )
-        members = load_roster(room.roster)
+        members = room.members()
         say(f"The classroom is up: {room.url}/  ({len(members)} on the roster)")
-        instructors = {m.username for m in members.values() if m.role == "instructor"}
-        lines = [row for row in room.codes().splitlines() if row.split()[:1] and row.split()[0] in instructors]
+        staff = {m.username for m in members.values() if m.role in ("admin", "instructor")}
+        lines = [row for row in room.codes().splitlines() if row.split()[:1] and row.split()[0] in staff]
         if lines:
-            print("    First login for instructors (username, one-time enrolment code; you will choose a password):")
+            print("    First login for admins and instructors (username, one-time code; you will choose a password):")
             print("\n".join(lines))
         print("    Students' codes: make roster.  Stop: make down (keeps all data).")
     elif command == "down":
@@ -445,7 +453,7 @@ def main(argv: list[str]) -> int:
     elif command == "logs":
         room.compose("logs", "--tail", "200", "-f", "hub")
     elif command == "roster":
-        members = load_roster(room.roster)
+        members = room.members()
         say(
             f"Roster OK: {len(members)} people; restarting the hub to create new accounts (student servers keep running)"
         )
