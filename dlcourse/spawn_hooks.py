@@ -4,10 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import docker
 
-from dlcourse.gpu_pool import LABEL_GPU, LABEL_USER, GPUPool, NoGPUFree, device_ids
+from dlcourse.gpu_pool import (
+    HOLDING_STATES,
+    LABEL_CLASSROOM,
+    LABEL_GPU,
+    LABEL_USER,
+    GPUPool,
+    NoGPUFree,
+    device_ids,
+)
 from dlcourse.settings import limits_for
 
 ISOLATION = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"], "privileged": False}
@@ -22,28 +31,39 @@ def some_gpus(slot: str) -> list:
 
 
 class SpawnHooks:
-    def __init__(self, settings: dict, project: str, client_factory=docker.from_env):
+    def __init__(self, settings: dict, project: str, client_factory=docker.from_env, clock=time.monotonic):
         self.settings, self.project, self.client_factory = settings, project, client_factory
         policy = settings["gpu"]["policy"]
-        self.pool = GPUPool(settings["gpu"]["devices"]) if policy == "exclusive" else None
+        self.pool = None
+        if policy == "exclusive":
+            # A start may take the hub's start timeout to create its container (JupyterHub
+            # gives up after it and stops the server, which gives the slot back); until
+            # then its slot counts as held with no container. A minute more for the stop.
+            grace = settings["hub"]["start_timeout"] + 60
+            self.pool = GPUPool(settings["gpu"]["devices"], pending_grace=grace, clock=clock)
 
-    def _gpu_containers(self) -> dict[str, str]:
-        """username -> GPU slot of this classroom's running servers (from container labels)."""
+    def _gpu_containers(self) -> list[tuple[str, str]]:
+        """(username, GPU slot) of this classroom's GPU containers in any state that holds
+        a GPU (created, restarting, running, paused), from their labels."""
         client = self.client_factory()
-        running = client.containers.list(filters={"label": [LABEL_GPU, f"dlcourse.classroom={self.project}"]})
-        return {c.labels[LABEL_USER]: c.labels[LABEL_GPU] for c in running}
+        containers = client.containers.list(
+            all=True,
+            filters={"label": [LABEL_GPU, f"{LABEL_CLASSROOM}={self.project}"], "status": list(HOLDING_STATES)},
+        )
+        return [(c.labels[LABEL_USER], c.labels[LABEL_GPU]) for c in containers]
 
     def rebuild(self) -> None:
-        """At hub start: the pool is what the running containers hold."""
+        """At hub start: the pool is what this classroom's GPU containers hold."""
         if self.pool is not None:
             self.pool.rebuild(self._gpu_containers())
 
     async def _alive(self) -> set[str]:
-        return set(await asyncio.to_thread(lambda: set(self._gpu_containers())))
+        """Usernames that have a GPU container holding its slot."""
+        return {user for user, _ in await asyncio.to_thread(self._gpu_containers)}
 
     async def pre_spawn(self, spawner) -> None:
         environment = spawner.user_options.get("image") or self.settings["environments"]["default"]
-        role = "instructor" if spawner.user.admin else "student"
+        role = getattr(spawner.authenticator.roster().get(spawner.user.name), "role", "student")  # roster row
         limits = limits_for(self.settings, environment, role)
         spawner.mem_limit = limits["memory"]
         spawner.cpu_limit = float(limits["cpus"])
@@ -68,5 +88,11 @@ class SpawnHooks:
         spawner.extra_create_kwargs = {"user": "1000:1000", "labels": labels}
 
     async def post_stop(self, spawner) -> None:
-        if self.pool is not None:
+        """The slot goes back, unless a container of this user can still use it: a start
+        that timed out may leave one that Docker creates or starts after JupyterHub gave
+        up (JupyterHub then stops only servers that run). That slot stays held until the
+        container is gone (the next start removes it; see GPUPool.acquire)."""
+        if self.pool is None or self.pool.holding(spawner.user.name) is None:
+            return
+        if spawner.user.name not in await self._alive():
             await self.pool.release(spawner.user.name)

@@ -280,13 +280,35 @@ def test_metrics_need_a_token_with_read_metrics(room, teacher):
     assert r.status_code == 200 and "jupyterhub_" in r.text
 
 
+# Inside the hub container: find the culler's process, and ask the hub with the culler's own token
+# (from that process's environment) what the token may do.
+CULLER_PROBE = """
+import glob, json, urllib.request
+for path in glob.glob("/proc/[0-9]*/cmdline"):
+    cmdline = open(path).read().split("\\0")
+    if "jupyterhub_idle_culler" in cmdline:
+        env = dict(v.split("=", 1) for v in open(path[:-7] + "environ").read().split("\\0") if "=" in v)
+        token = {"Authorization": "token " + env["JUPYTERHUB_API_TOKEN"]}
+        me = json.load(urllib.request.urlopen(urllib.request.Request(env["JUPYTERHUB_API_URL"] + "/user", headers=token)))
+        print(json.dumps({"cmdline": cmdline, "me": me}))
+"""
+
+
 def test_idle_culler_runs_as_a_service_with_only_its_scopes(room, teacher):
-    services = teacher.api("GET", "/services").json()
-    assert "idle-culler" in services, services
-    culler = services["idle-culler"]
-    assert culler["pid"], f"the culler is not running: {culler}"
-    assert culler["roles"] == ["idle-culler"], culler
-    assert "--timeout=3600" in " ".join(culler["command"])
+    import json
+
+    [line] = room.hub_exec("python3", "-c", CULLER_PROBE).splitlines()  # the culler is running, once
+    culler = json.loads(line)
+    assert "--timeout=3600" in culler["cmdline"], culler["cmdline"]
+    assert (culler["me"]["kind"], culler["me"]["name"]) == ("service", "idle-culler"), culler["me"]
+    # its token's scopes, expanded by the hub: find idle servers and stop them, nothing else
+    assert set(culler["me"]["scopes"]) == {
+        "list:users",
+        "read:users:name",
+        "read:users:activity",
+        "read:servers",
+        "delete:servers",
+    }, culler["me"]["scopes"]
 
 
 def container_of(room, name):
@@ -481,6 +503,9 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
         page.click('form input[type="submit"], form button[type="submit"]')
         page.wait_for_url("**/user/dora/lab/**", timeout=180_000)
         expect(page.locator(".jp-DirListing-content")).to_contain_text("course", timeout=120_000)
+        # the start page (default_url) opens rendered, not as Markdown source in an editor
+        expect(page.locator(".jp-MainAreaWidget .jp-RenderedMarkdown h1").first).to_be_visible(timeout=60_000)
+        expect(page.locator(".jp-MainAreaWidget .jp-FileEditor")).to_have_count(0)
 
         cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["path"].startswith("/user/dora")}
         notebook = {

@@ -2,7 +2,14 @@
 
 import pytest
 
-from dlcourse.settings import CLASSROOM_TOML, ConfigError, environment_choices, load_settings, parse_roster
+from dlcourse.settings import (
+    CLASSROOM_TOML,
+    ConfigError,
+    environment_choices,
+    load_settings,
+    parse_roster,
+    username_rule,
+)
 
 
 def settings_with(tmp_path, text):
@@ -36,7 +43,7 @@ def test_empty_file_gives_the_defaults(tmp_path):
         ('[hub]\nhttps_cert = "c.pem"', ["https_cert", "https_key", "both"]),
         ('[hub]\nhttps_cert = "../c.pem"\nhttps_key = "k.pem"', ["hub.https_cert", "hub/tls"]),
         ('[auth]\ntype = "github"', ["client_id", "OAUTH_CLIENT_SECRET"]),
-        ("[auth]\nminimum_password_length = 4", ["minimum_password_length", "8 or more"]),
+        ("[auth]\nminimum_password_length = 4", ["minimum_password_length", "8 to 72"]),
         ("[hub\n", ["not valid TOML"]),
     ],
 )
@@ -73,6 +80,42 @@ def test_bad_roster_rows_are_named(text, needles):
         assert needle in str(err.value)
 
 
+# What a roster row holds for each login type (the username its authenticator gives, normalised).
+ROWS = {
+    "roster": (["ada", "ada_l", "ada-l", "a" * 32], ["0xada", "a" * 33, "ada.lovelace", "ada@uni.edu", "-ada"]),
+    "github": (["0xada", "ada-lovelace", "a" * 39, "ADA"], ["a" * 40, "-ada", "ada_l", "ada.l", "ada@uni.edu"]),
+    "google": (
+        ["ada.lovelace@uni.edu", "Ada.Lovelace@Uni.EDU", "o'brien+ml@mail.uni-x.org"],
+        ["ada", "ada@", "@uni.edu", "ada@uni", "ada lovelace@uni.edu", "ada@-uni.edu", "ada/x@uni.edu"],
+    ),
+    "lti13": (["ada.lovelace@uni.edu"], ["ada", "4c1b3e2a-77", "ada@uni"]),
+}
+
+
+@pytest.mark.parametrize("auth_type", sorted(ROWS))
+def test_each_login_type_has_its_own_username_rule(auth_type):
+    good, bad = ROWS[auth_type]
+    head = "t,instructor\n" if auth_type in ("roster", "github") else "t@uni.edu,instructor\n"
+    for name in good:
+        assert name.strip().lower() in parse_roster(head + f"{name},student\n", auth_type=auth_type), name
+    for name in bad:
+        with pytest.raises(ConfigError) as err:
+            parse_roster(head + f"{name},student\n", auth_type=auth_type)
+        assert "line 2" in str(err.value) and repr(name) in str(err.value) and repr(auth_type) in str(err.value)
+
+
+def test_options_that_change_usernames_make_the_rows_follow_them():
+    assert username_rule("google") == "google"
+    assert username_rule("google", {"GoogleOAuthenticator": {"strip_domain": False, "scope": ["email"]}}) == "google"
+    assert username_rule("google", {"GoogleOAuthenticator": {"strip_domain": True}}) == "custom"
+    assert username_rule("lti13", {"LTI13Authenticator": {"username_key": "custom_uname"}}) == "custom"
+    assert username_rule("github", {"OAuthenticator": {"username_claim": "id"}}) == "custom"
+    stripped = {"GoogleOAuthenticator": {"strip_domain": True}}
+    assert "ada.lovelace" in parse_roster("t,instructor\nada.lovelace,student\n", auth_type="google", options=stripped)
+    with pytest.raises(ConfigError, match=r"ada\.lovelace.*e-mail address"):
+        parse_roster("t@uni.edu,instructor\nada.lovelace,student\n", auth_type="google")
+
+
 def test_spawn_choices_come_from_the_manifest(images, course):
     choices = environment_choices(images, images.environments)
     by_env = {c["environment"]: c for c in choices}
@@ -94,3 +137,12 @@ def test_spawn_form_offers_every_environment_with_the_default_checked(images):
     for env in images.environments:
         assert f'name="image" value="{env}"' in html
     assert 'value="pytorch" checked' in html and html.count("checked") == 1
+
+
+def test_limits_per_role_know_the_three_roster_roles(tmp_path):
+    s = settings_with(tmp_path, '[limits.role.admin]\nmemory = "8g"\n[limits.role.instructor]\ncpus = 4\n')
+    assert s["limits"]["role"] == {"admin": {"memory": "8G"}, "instructor": {"cpus": 4.0}}
+    with pytest.raises(ConfigError) as err:
+        settings_with(tmp_path, "[limits.role.teacher]\ncpus = 4\n")
+    for needle in ("limits.role.teacher", "student", "instructor", "admin"):
+        assert needle in str(err.value)

@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
     elif query == "all":
         images = load_images()
         load_course(images=images)
-        members = load_roster(ROOT / load_settings(images=images)["hub"]["roster"])
+        settings = load_settings(images=images)
+        members = load_roster(ROOT / settings["hub"]["roster"], settings["auth"]["type"], settings["auth"]["options"])
         print(f"configuration OK ({len(members)} on the roster, {len(images.images)} images)")
     elif query == "get" and len(argv) == 2 and "." in argv[1]:
         section, key = argv[1].split(".", 1)

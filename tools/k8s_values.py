@@ -141,7 +141,7 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
             f"{CLASSROOM_TOML.relative_to(ROOT)}: 'kubernetes.registry' is empty; set the registry "
             'your cluster pulls from, e.g. "registry.my-uni.edu/dlcourse"'
         )
-    roster = load_roster(roster_path)
+    roster = load_roster(roster_path, settings["auth"]["type"], settings["auth"]["options"])
     limits = limits_for(settings, settings["environments"]["default"], "student")
     culling = settings["culling"]
     storage: dict = {

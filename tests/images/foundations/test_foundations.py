@@ -103,6 +103,5 @@ def test_students_servers_load_none_of_nbgraders_extensions(container):
     server, lab, version = ansi.sub("", container.sh(script)).split("<>")  # one container: each start costs seconds
     for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
         assert re.search(rf"nbgrader\.server_extensions\.{ext}\s+disabled", server), server
-    lab = ansi.sub("", container.sh("jupyter labextension list 2>&1"))
     assert re.search(r"@jupyter/nbgrader v\S+ disabled", lab), lab
-    assert "nbgrader version 0.9.6" in container.sh("nbgrader --version")
+    assert "nbgrader version 0.9.6" in version
