@@ -18,6 +18,7 @@ import dataclasses
 import os
 import secrets
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +48,15 @@ INSTRUCTOR_SCOPES = (
     "read:metrics",  # /hub/metrics (Prometheus)
     "access:services",  # the hub's services (a progress page)
 )
+INSTRUCTOR_DESCRIPTION = "Teach the class: the admin page, read users, open, start and stop their servers"
 # jupyterhub-idle-culler: find idle servers and stop them, nothing else.
 CULLER_SCOPES = ("list:users", "read:users:activity", "read:servers", "delete:servers")
 CULL_EVERY = 60  # seconds between two of the culler's checks
+HUB_PORT = 8081  # JupyterHub's own port on the classroom network (the proxy sends unrouted requests there)
+PROXY_API_PORT = 8001  # the proxy's REST API ...
+PROXY_API_HOST = (
+    "proxy-api"  # ... on the hub's and proxy's own network (docker-compose.yml: control), never the students'
+)
 
 
 @dataclass(frozen=True)
@@ -102,12 +109,13 @@ def _hub(hub: dict, c, paths: HubPaths) -> None:
     """The hub itself: its state in the volume, the proxy token generated once and kept there."""
     c.JupyterHub.db_url = f"sqlite:///{paths.state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(paths.state / "jupyterhub_cookie_secret")
+    # The proxy is its own service (dlcourse/proxy.py): the hub neither starts nor stops it, so
+    # a hub restart keeps every route and open connection. It terminates HTTPS itself.
+    c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = f"http://{PROXY_API_HOST}:{PROXY_API_PORT}"
     c.ConfigurableHTTPProxy.auth_token = proxy_token(paths.state / "proxy_token")
-    c.JupyterHub.bind_url = "http://:8000"
-    if hub["https_cert"]:
-        c.JupyterHub.bind_url = "https://:8000"
-        c.JupyterHub.ssl_cert = str(paths.tls / hub["https_cert"])
-        c.JupyterHub.ssl_key = str(paths.tls / hub["https_key"])
+    c.JupyterHub.bind_url = f"{'https' if hub['https_cert'] else 'http'}://:8000"  # the public address, the proxy's
+    c.JupyterHub.hub_port = HUB_PORT
     c.JupyterHub.upgrade_db = True  # a JupyterHub upgrade migrates (and backs up) the database
     c.JupyterHub.cleanup_servers = False  # a hub restart (make roster, upgrades) leaves servers running
     c.JupyterHub.hub_ip = "0.0.0.0"
@@ -115,10 +123,19 @@ def _hub(hub: dict, c, paths: HubPaths) -> None:
 
 
 def proxy_token(path: Path) -> str:
-    """The proxy's token, made on the first start (mode 600) and read back on every later one."""
-    if not path.exists():
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
-            fh.write(secrets.token_hex(32))
+    """The proxy's token, shared by the hub and the proxy through the state volume: made by
+    whichever starts first (mode 600), read back by the other and on every later start."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other one may be writing it
+            token = path.read_text().strip()
+            if token:
+                return token
+            time.sleep(0.1)
+        raise ConfigError(f"{path} is empty: remove it and start the classroom again") from None
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -257,7 +274,7 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c) -> None:
         {"name": "admin", "users": by_role["admin"]},
         {
             "name": "instructor",
-            "description": "Teach the class: the admin page, read users, open, start and stop their servers",
+            "description": INSTRUCTOR_DESCRIPTION,
             "scopes": list(INSTRUCTOR_SCOPES),
             "users": by_role["instructor"],
         },

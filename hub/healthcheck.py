@@ -1,20 +1,29 @@
-"""The hub image's HEALTHCHECK: healthy once the proxy on port 8000 routes
-/hub/health to a running hub. The port speaks HTTPS when the instructor
-configured a certificate (hub.https_cert), plain HTTP otherwise; try both."""
+"""The hub image's HEALTHCHECK, for its two services (docker-compose.yml).
+
+healthcheck.py          the hub: healthy while JupyterHub answers /hub/health on its own port
+healthcheck.py proxy    the proxy: healthy once its public port routes /hub/health to a running
+                        hub; that port speaks HTTPS when the instructor configured a certificate
+                        (hub.https_cert), plain HTTP otherwise: try both
+"""
 
 import ssl
 import sys
 import urllib.request
 
 CONTEXT = ssl._create_unverified_context()  # the instructor's own certificate may be self-signed
+HUB_PORT, PUBLIC_PORT = 8081, 8000  # dlcourse.hubconfig.HUB_PORT, dlcourse.proxy.PUBLIC_PORT (kept light: no imports)
 
 
-def healthy(scheme: str) -> bool:
+def healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{scheme}://127.0.0.1:8000/hub/health", timeout=4, context=CONTEXT) as r:
+        with urllib.request.urlopen(url, timeout=4, context=CONTEXT) as r:
             return r.status == 200
     except OSError:
         return False
 
 
-sys.exit(0 if healthy("http") or healthy("https") else 1)
+if sys.argv[1:] == ["proxy"]:
+    ok = any(healthy(f"{scheme}://127.0.0.1:{PUBLIC_PORT}/hub/health") for scheme in ("http", "https"))
+else:
+    ok = healthy(f"http://127.0.0.1:{HUB_PORT}/hub/health")
+sys.exit(0 if ok else 1)

@@ -3,6 +3,7 @@ form / API, and running code in a kernel over its websocket."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -110,6 +111,13 @@ class Student:
     def run(self, code: str, timeout: float = 180) -> str:
         """Execute CODE in a new python3 kernel of the running server; returns its stdout.
         Raises HubError with the traceback when the code fails."""
+        with self.kernel(timeout) as execute:
+            return execute(code)
+
+    @contextlib.contextmanager
+    def kernel(self, timeout: float = 180):
+        """A new python3 kernel and one websocket to it, for several executions on the same
+        connection: yields execute(code) -> stdout. The kernel is shut down at the end."""
         headers = {"Authorization": f"token {self.token()}"}
         r = requests.post(
             f"{self.base}/user/{self.name}/api/kernels", json={"name": "python3"}, headers=headers, timeout=60
@@ -120,45 +128,49 @@ class Student:
         url = f"{self.base.replace('http', 'ws', 1)}/user/{self.name}/api/kernels/{kernel}/channels"
         ws = websocket.create_connection(url, header=[f"Authorization: token {self.token()}"], timeout=timeout)
         try:
-            msg_id = uuid.uuid4().hex
-            ws.send(
-                json.dumps(
-                    {
-                        "header": {
-                            "msg_id": msg_id,
-                            "username": self.name,
-                            "session": uuid.uuid4().hex,
-                            "msg_type": "execute_request",
-                            "version": "5.3",
-                        },
-                        "parent_header": {},
-                        "metadata": {},
-                        "channel": "shell",
-                        "content": {
-                            "code": code,
-                            "silent": False,
-                            "store_history": False,
-                            "user_expressions": {},
-                            "allow_stdin": False,
-                        },
-                    }
-                )
-            )
-            out, deadline = [], time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
-                kind, content = msg["msg_type"], msg["content"]
-                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
-                    raise KernelDied(f"the kernel died ({content['execution_state']})")
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                if kind == "stream" and content["name"] == "stdout":
-                    out.append(content["text"])
-                elif kind == "error":
-                    raise HubError(f"{content['ename']}: {content['evalue']}")
-                elif kind == "status" and content["execution_state"] == "idle":
-                    return "".join(out)
-            raise HubError(f"no answer from the kernel within {timeout} s")
+            yield lambda code: self._execute(ws, code, timeout)
         finally:
             ws.close()
             requests.delete(f"{self.base}/user/{self.name}/api/kernels/{kernel}", headers=headers, timeout=30)
+
+    def _execute(self, ws, code: str, timeout: float) -> str:
+        """Send CODE on the kernel's websocket WS; its stdout once the kernel is idle again."""
+        msg_id = uuid.uuid4().hex
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": self.name,
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                    },
+                }
+            )
+        )
+        out, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                raise KernelDied(f"the kernel died ({content['execution_state']})")
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if kind == "stream" and content["name"] == "stdout":
+                out.append(content["text"])
+            elif kind == "error":
+                raise HubError(f"{content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(out)
+        raise HubError(f"no answer from the kernel within {timeout} s")

@@ -116,12 +116,16 @@ def test_the_real_config_file_loads_against_the_given_folders(tmp_path, monkeypa
     assert c.JupyterHub.cleanup_servers is False and c.JupyterHub.upgrade_db is True
 
 
-def test_https_files_come_from_the_tls_folder(tmp_path, monkeypatch):
+def test_https_is_the_proxys_and_the_hub_never_starts_or_stops_the_proxy(tmp_path, monkeypatch):
+    """The proxy is its own service (dlcourse/proxy.py terminates HTTPS, tests/test_proxy.py)."""
+    from dlcourse import proxy
+
     room = Room(tmp_path, '[hub]\nhttps_cert = "cert.pem"\nhttps_key = "key.pem"\n')
     c = load_hub_config(monkeypatch, room)
-    assert c.JupyterHub.bind_url == "https://:8000"
-    assert c.JupyterHub.ssl_cert == str(room.paths.tls / "cert.pem")
-    assert c.JupyterHub.ssl_key == str(room.paths.tls / "key.pem")
+    assert c.JupyterHub.bind_url == "https://:8000"  # the public address the hub hands out
+    assert c.ConfigurableHTTPProxy.should_start is False
+    assert c.ConfigurableHTTPProxy.api_url == f"http://{proxy.PROXY_API_HOST}:{proxy.PROXY_API_PORT}"
+    assert "ssl_cert" not in c.JupyterHub, "the hub would try to speak HTTPS itself"
 
 
 def test_another_image_tag_is_run_when_asked(tmp_path, monkeypatch):
@@ -720,3 +724,42 @@ def test_the_shipped_settings_and_example_roster_configure_the_hub(tmp_path):
     offered = environment_choices(load_images(), load_settings()["environments"]["offered"])
     assert len(c.DockerSpawner.allowed_images) == len(offered)
     assert os.path.exists(c.JupyterHub.template_paths[0])
+
+
+TEST_CULL = "DLCOURSE_TESTS_ONLY_KERNEL_CULL"  # images/course/start/jupyter_server_config.py
+
+
+def server_kernel_manager(monkeypatch, **env):
+    """The kernel manager a course image's Jupyter server builds from its config file, in `env`."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    for name in ("KERNEL_CULL_IDLE_TIMEOUT", TEST_CULL):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    server_config = PyFileConfigLoader("jupyter_server_config.py", str(ROOT / "images/course/start")).load_config()
+    return AsyncMappingKernelManager(config=server_config)
+
+
+def test_the_tests_only_kernel_culling_sets_timeout_and_interval_and_keeps_connected_kernels(monkeypatch):
+    """The end-to-end cull test's image layer sets it; the server then culls within seconds,
+    still never a kernel a browser is connected to."""
+    km = server_kernel_manager(monkeypatch, KERNEL_CULL_IDLE_TIMEOUT="1800", **{TEST_CULL: "8,2"})
+    assert (km.cull_idle_timeout, km.cull_interval, km.cull_connected) == (8, 2, False)
+    km = server_kernel_manager(monkeypatch, KERNEL_CULL_IDLE_TIMEOUT="1800")
+    assert (km.cull_idle_timeout, km.cull_interval, km.cull_connected) == (1800, 120, False)
+
+
+def test_no_classroom_can_reach_the_tests_only_kernel_culling(hub, tmp_path, monkeypatch):
+    """Only the end-to-end test sets it: not the spawner's environment (whatever the settings),
+    not the hub's own environment passed on to servers, not any image's Dockerfile."""
+    monkeypatch.setenv(TEST_CULL, "8,2")  # even a hub that had it in its own environment
+    c = Room(tmp_path, "[culling]\nkernel_idle_timeout = 300\n").config()
+    assert set(c.DockerSpawner.environment) == {"KERNEL_CULL_IDLE_TIMEOUT"}
+    _, config = spawn(hub.app, c, "ada", "foundations", monkeypatch)
+    env = dict(item.split("=", 1) for item in config["Env"])
+    assert TEST_CULL not in env and env["KERNEL_CULL_IDLE_TIMEOUT"] == "300", env
+    for dockerfile in sorted((ROOT / "images").glob("*/Dockerfile")):
+        assert TEST_CULL not in dockerfile.read_text(), f"{dockerfile.relative_to(ROOT)} sets {TEST_CULL}"
+    with pytest.raises(ConfigError, match="kernel_idle_timeout' = 8; allowed: 0 \\(never\\) or 300"):
+        Room(tmp_path, "[culling]\nkernel_idle_timeout = 8\n").config()

@@ -7,14 +7,26 @@ without either, the schema tests are skipped and say why."""
 
 import copy
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from jupyterhub import orm
+from jupyterhub.scopes import _check_scopes_exist
+from jupyterhub.spawner import Spawner
+from jupyterhub.user import User
+from traitlets.config import Config
+from traitlets.utils.importstring import import_item
 
+from dlcourse import auth
+from dlcourse.auth import RosterGate
+from dlcourse.hubconfig import INSTRUCTOR_SCOPES
 from dlcourse.manifest import ROOT, load_course, load_images
-from dlcourse.settings import ConfigError, load_settings
+from dlcourse.settings import AUTH_TYPES, ConfigError, load_roster, load_settings
 from tools import k8s_values
 
 
@@ -106,23 +118,166 @@ def test_servers_start_with_the_course_merge_home_storage_shm_and_culling(values
     assert values["prePuller"]["continuous"]["enabled"] is True
 
 
-def test_roster_login_carries_the_roster_and_makes_instructors_admins(values):
-    hub = values["hub"]
-    assert hub["config"]["JupyterHub"]["authenticator_class"] == "dlcourse.auth.RosterAuthenticator"
-    assert hub["config"]["Authenticator"]["admin_users"] == ["instructor"]
-    assert hub["extraFiles"]["roster"]["stringData"] == (ROOT / "hub" / "roster.example.csv").read_text()
-    mounted = {f["mountPath"] for f in hub["extraFiles"].values()}
-    assert "/usr/local/etc/dlcourse/dlcourse/auth.py" in mounted
-    assert "/usr/local/etc/dlcourse/dlcourse/settings.py" in mounted
+def settings_from(tmp_path, extra: str) -> dict:
+    """The shipped classroom.toml with a registry, and `extra` appended (validated by load_settings)."""
+    path = tmp_path / "classroom.toml"
+    text = (ROOT / "hub" / "classroom.toml").read_text()
+    path.write_text(text.replace('registry = ""', 'registry = "registry.uni.example/dlcourse"') + "\n" + extra)
+    return load_settings(path)
 
 
-def test_oauth_login_uses_the_roster_as_allowed_users(settings):
-    s = copy.deepcopy(settings)
-    s["auth"].update(type="github", client_id="abc", oauth_callback_url="https://hub.uni.example/hub/oauth_callback")
-    hub = k8s_values.build(s, load_images(), ROOT / "hub" / "roster.example.csv")["hub"]
-    assert hub["config"]["JupyterHub"]["authenticator_class"] == "github"
-    assert "ada" in hub["config"]["Authenticator"]["allowed_users"]
-    assert "client_secret" not in str(hub), "secrets never go into the values file"
+def build(settings: dict) -> dict:
+    return k8s_values.build(settings, load_images(), ROSTER_EXAMPLE)
+
+
+ROSTER_EXAMPLE = ROOT / "hub" / "roster.example.csv"
+
+
+def real_spawner(username: str, roster: Path = ROSTER_EXAMPLE):
+    """A real JupyterHub Spawner of a real hub user, with the classroom's real roster gate."""
+    db = orm.new_session_factory("sqlite:///:memory:")()
+    orm_user = orm.User(name=username)
+    db.add(orm_user)
+    db.commit()
+    return Spawner(user=User(orm_user, settings={}, db=db), authenticator=RosterGate(roster_path=str(roster)))
+
+
+def by_slug(profile_list: list[dict]) -> dict:
+    return {p["slug"]: p["kubespawner_override"] for p in profile_list}
+
+
+def test_environment_limits_are_each_profiles_overrides_and_jupyterhub_reads_them(tmp_path):
+    s = settings_from(tmp_path, '[limits.environment.pytorch]\nmemory = "8g"\ncpus = 4\nshm_size = "2GiB"\n')
+    profiles = by_slug(build(s)["singleuser"]["profileList"])
+    for slug in ("pytorch", "pytorch-gpu"):
+        assert profiles[slug]["mem_limit"] == "8G" and profiles[slug]["mem_guarantee"] == "1G"
+        assert profiles[slug]["cpu_limit"] == 4.0 and profiles[slug]["cpu_guarantee"] == 1.0
+        assert profiles[slug]["volumes"]["dshm"]["emptyDir"]["sizeLimit"] == "2Gi"  # Kubernetes: binary is Gi
+    for slug in ("foundations", "jax", "jax-gpu"):
+        assert profiles[slug]["mem_limit"] == "4G" and profiles[slug]["cpu_limit"] == 2.0
+        assert profiles[slug]["volumes"]["dshm"]["emptyDir"]["sizeLimit"] == "1Gi"
+    spawner = real_spawner("ada")  # KubeSpawner's mem_limit/cpu_limit are JupyterHub's Spawner traits
+    spawner.mem_limit, spawner.cpu_limit = profiles["pytorch"]["mem_limit"], profiles["pytorch"]["cpu_limit"]
+    spawner.mem_guarantee = profiles["pytorch"]["mem_guarantee"]
+    assert (spawner.mem_limit, spawner.mem_guarantee, spawner.cpu_limit) == (8 * 1024**3, 1024**3, 4.0)
+
+
+def test_a_memory_limit_under_the_guarantee_lowers_the_guarantee(tmp_path):
+    s = settings_from(tmp_path, '[limits.environment.foundations]\nmemory = "512M"\n')
+    assert by_slug(build(s)["singleuser"]["profileList"])["foundations"]["mem_guarantee"] == "512M"
+
+
+def test_role_limits_follow_the_roster_role_through_the_hubs_profile_list(tmp_path):
+    s = settings_from(tmp_path, '[limits.role.instructor]\nmemory = "8G"\n[limits.environment.jax]\ncpus = 3\n')
+    values = build(s)
+    snippet = values["hub"]["extraConfig"]["dlcourse-role-limits"]
+    c = Config()
+    c.KubeSpawner.profile_list = values["singleuser"]["profileList"]  # what the chart sets before extraConfig
+    exec(snippet, {"c": c})  # as the chart's jupyterhub_config.py runs hub.extraConfig
+    profile_list = c.KubeSpawner.profile_list
+    assert callable(profile_list)
+    teacher, student = by_slug(profile_list(real_spawner("instructor"))), by_slug(profile_list(real_spawner("ada")))
+    assert {p["mem_limit"] for p in teacher.values()} == {"8G"}
+    assert {p["mem_limit"] for p in student.values()} == {"4G"}
+    assert teacher["jax"]["cpu_limit"] == student["jax"]["cpu_limit"] == 3.0  # the environment's, kept
+    assert teacher["jax"]["image"] == student["jax"]["image"]
+    assert "dlcourse-role-limits" not in build(settings_from(tmp_path, ""))["hub"].get("extraConfig", {})
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("[limits]\npids = 2048\n", "limits.pids"),
+        ("[limits.environment.jax]\npids = 512\n", "limits.environment.jax.pids"),
+        ("[limits.role.student]\npids = 256\n", "limits.role.student.pids"),
+    ],
+)
+def test_a_pids_limit_kubernetes_cannot_apply_is_refused(tmp_path, extra, key):
+    text = (ROOT / "hub" / "classroom.toml").read_text()
+    if extra.startswith("[limits]"):  # replace the shipped value
+        text, extra = text.replace("pids = 1024", "pids = 2048"), ""
+    path = tmp_path / "classroom.toml"
+    path.write_text(text.replace('registry = ""', 'registry = "registry.uni.example/dlcourse"') + "\n" + extra)
+    with pytest.raises(ConfigError, match=rf"'{re.escape(key)}' = \d+ cannot be applied on Kubernetes.*podPidsLimit"):
+        build(load_settings(path))
+
+
+def test_the_default_pids_is_accepted_and_the_header_says_it_is_not_applied(tmp_path, values):
+    build(settings_from(tmp_path, "[limits.environment.jax]\npids = 1024\n"))
+    assert "limits.pids (1024) is not applied on Kubernetes" in k8s_values.render(values).split("\nhub:")[0]
+
+
+def test_roles_are_the_docker_classrooms_instructor_and_admin_roles(values):
+    roster = load_roster(ROSTER_EXAMPLE)
+    roles = values["hub"]["loadRoles"]
+    assert roles["instructor"]["scopes"] == list(INSTRUCTOR_SCOPES)
+    _check_scopes_exist(roles["instructor"]["scopes"])  # JupyterHub's own check of role scopes
+    assert roles["instructor"]["users"] == sorted(m.username for m in roster.values() if m.role == "instructor")
+    assert roles["admin"] == {"users": ["labadmin"]}  # the roster's admin rows, not its instructors
+    assert "admin_users" not in values["hub"]["config"].get("Authenticator", {})
+
+
+@pytest.mark.parametrize("auth_type", AUTH_TYPES)
+def test_every_login_type_uses_the_classrooms_authenticator_with_the_mounted_roster(tmp_path, auth_type):
+    extra = {
+        "roster": "",
+        "github": 'client_id = "abc"\noauth_callback_url = "https://hub.uni.example/hub/oauth_callback"\n',
+        "google": 'client_id = "abc"\nhosted_domain = ["uni.example"]\n',
+        "lti13": 'client_id = "abc"\nissuer = "https://lms.example"\nauthorize_url = "https://lms.example/auth"\n'
+        'jwks_endpoint = "https://lms.example/jwks"\n',
+    }[auth_type]
+    path = tmp_path / "classroom.toml"
+    text = (ROOT / "hub" / "classroom.toml").read_text().replace('registry = ""', 'registry = "r.example/dl"')
+    path.write_text(text.replace('type = "roster"', f'type = "{auth_type}"\n{extra}'))
+    s = load_settings(path)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "username,role\nada.l@uni.example,instructor\n"
+        if auth_type in ("google", "lti13")
+        else "username,role\nada,instructor\n"
+    )
+    hub = k8s_values.build(s, load_images(), roster)["hub"]
+    assert hub["config"]["JupyterHub"]["authenticator_class"] == auth.authenticator_class(auth_type)
+    assert hub["config"]["RosterGate"]["roster_path"] == hub["extraFiles"]["roster"]["mountPath"]
+    assert hub["extraFiles"]["roster"]["stringData"] == roster.read_text()
+    assert "allowed_users" not in str(hub["config"]), "the roster file decides, re-read at each login"
+    assert "client_secret" not in str(hub["config"]), "secrets never go into the values file"
+    cls = import_item(hub["config"]["JupyterHub"]["authenticator_class"])
+    config = Config(copy.deepcopy(hub["config"]))
+    config.RosterGate.roster_path = str(roster)  # the pod's path, here
+    if auth_type != "roster":  # the roster login needs the hub's database; the others load offline
+        gate = cls(config=config)
+        assert gate.roster().keys() == load_roster(roster, auth_type).keys()
+        assert gate.client_id == ({"abc"} if auth_type == "lti13" else "abc")
+
+
+def test_auth_options_pass_through_and_a_wrong_one_is_refused(tmp_path):
+    s = settings_from(tmp_path, "[auth.options.NativeAuthenticator]\ncheck_common_password = false\n")
+    assert build(s)["hub"]["config"]["NativeAuthenticator"] == {"check_common_password": False}
+    s = settings_from(tmp_path, '[auth.options.NativeAuthenticator]\ncheck_common_password = "sometimes"\n')
+    with pytest.raises(ConfigError, match=r"auth\.options\.NativeAuthenticator\.check_common_password"):
+        build(s)
+
+
+def test_the_mounted_modules_are_enough_to_import_the_authenticator(values, tmp_path):
+    for item in values["hub"]["extraFiles"].values():  # as the chart mounts them
+        target = tmp_path / Path(item["mountPath"]).relative_to("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(item["stringData"])
+    pythonpath = tmp_path / Path(values["hub"]["extraEnv"]["PYTHONPATH"]).relative_to("/")
+    name = values["hub"]["config"]["JupyterHub"]["authenticator_class"]
+    module, cls = name.rsplit(".", 1)
+    code = f"import {module}; print({module}.__file__); {module}.{cls}"
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(pythonpath)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith(str(pythonpath)), "imported the checkout's dlcourse, not the mounted one"
 
 
 def test_an_empty_registry_is_refused_with_the_key(settings):

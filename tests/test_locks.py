@@ -3,25 +3,32 @@
 import re
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from dlcourse.manifest import ROOT, load_images
 
 IMAGES = load_images()
+HUB_IN, HUB_LOCK = ROOT / "hub" / "requirements.in", ROOT / "hub" / "requirements.lock"
 
 
 def requirements(folder):
-    """Names (normalised) required by images/<folder>/requirements.in, following -r includes."""
-    path = ROOT / "images" / folder / "requirements.in"
-    names = set()
+    """Normalised name -> version specifier required by images/<folder>/requirements.in
+    (hub/requirements.in for "hub"), following -r includes (the specifiers of a name combined)."""
+    path = HUB_IN if folder == "hub" else ROOT / "images" / folder / "requirements.in"
+    wanted: dict[str, SpecifierSet] = {}
     for line in path.read_text().splitlines():
         line = line.split("#")[0].strip()
         if not line:
             continue
         if line.startswith("-r "):
-            names |= requirements((path.parent / line[3:].strip()).parent.name)
-            continue
-        names.add(normalise(re.split(r"[\[=<>~!; ]", line)[0]))
-    return names
+            found = requirements((path.parent / line[3:].strip()).parent.name)
+        else:
+            req = Requirement(line)
+            found = {normalise(req.name): req.specifier}
+        for name, spec in found.items():
+            wanted[name] = wanted.get(name, SpecifierSet()) & spec
+    return wanted
 
 
 def normalise(name):
@@ -39,13 +46,28 @@ def lock_pins(folder):
     return pins(ROOT / "images" / folder / "requirements.lock")
 
 
-HUB_LOCK = ROOT / "hub" / "requirements.lock"
-
-
 @pytest.mark.parametrize("folder", list(IMAGES.images))
 def test_every_requirement_is_in_the_lock(folder):
-    missing = requirements(folder) - set(lock_pins(folder))
+    missing = set(requirements(folder)) - set(lock_pins(folder))
     assert not missing, f"images/{folder}/requirements.lock lacks {sorted(missing)}: run make lock"
+
+
+@pytest.mark.parametrize("folder", [*IMAGES.images, "hub"])
+def test_every_locked_version_is_the_one_requirements_in_asks_for(folder):
+    """A pin in requirements.in (jupyterhub==5.5.4, jupyterlab==4.5.*) is the version the lock
+    installs: a lock made before the pin changed, or edited by hand, fails here."""
+    locked = pins(HUB_LOCK) if folder == "hub" else lock_pins(folder)
+    wrong = {
+        name: (str(spec), locked[name])
+        for name, spec in requirements(folder).items()
+        if name in locked and not spec.contains(locked[name], prereleases=True)
+    }
+    assert not wrong, f"{folder}: requirements.in asks for, the lock has: {wrong}; run make lock"
+
+
+def test_the_hub_lock_holds_every_hub_requirement():
+    missing = set(requirements("hub")) - set(pins(HUB_LOCK))
+    assert not missing, f"hub/requirements.lock lacks {sorted(missing)}: run make lock"
 
 
 @pytest.mark.parametrize("folder", list(IMAGES.images))

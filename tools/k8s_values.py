@@ -3,41 +3,130 @@
 One file in (hub/classroom.toml, the roster, images/images.toml, the manifest),
 one values file out (deploy/kubernetes/values.yaml, not committed: it holds the
 roster). The chart does the scheduling, storage and proxying; this only maps our
-settings onto its values:
+settings onto its values (Zero to JupyterHub 4, KubeSpawner 7, JupyterHub 5):
 
 - a profile per course environment (the project's images, pushed to
   kubernetes.registry), and "<environment> with a GPU" profiles that request
   nvidia.com/gpu (the scheduler assigns GPUs: no pool of our own on Kubernetes);
-- CPU/memory limits and guarantees, a larger /dev/shm, a PVC per student at
-  /home/jovyan;
-- the image's start hook (course merge) as the server command, as under Docker;
-- idle culling, the image pre-puller;
-- the roster login: the same RosterAuthenticator, mounted into the chart's hub
-  image (which ships NativeAuthenticator) with the roster; or OAuth/LTI, with the
-  roster as allowed users and instructors as admins.
+- the limits as under Docker (dlcourse.settings.limits_for: the defaults, then the
+  environment's, then the role's): each profile's kubespawner_override holds its
+  environment's memory and CPU limits and guarantees and /dev/shm size; the roster
+  role's limits are applied by a small hub.extraConfig (a profile_list callable that
+  reads the member's role from the roster, as the Docker spawn hook does);
+  limits.pids has no KubeSpawner option (a pod's process limit is its node's kubelet
+  podPidsLimit): only its default is accepted, and the file's header says so;
+- a PVC per student at /home/jovyan; the image's start hook (course merge) as the
+  server command, as under Docker; idle culling, the image pre-puller;
+- the login as under Docker (dlcourse.hubconfig): the authenticator class of the
+  login type (dlcourse.auth, mounted into the chart's hub image, which ships
+  NativeAuthenticator, OAuthenticator and LTIAuthenticator) with the roster,
+  [auth.options] passed through (checked against the real class), the roster's
+  instructors in the "instructor" role (INSTRUCTOR_SCOPES) and its admins in the
+  "admin" role (hub.loadRoles).
 
 Usage: python -m tools.k8s_values [OUTPUT]      (make k8s-values)
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+from traitlets.config import Config
+
+from dlcourse import auth
+from dlcourse.hubconfig import CULL_EVERY, INSTRUCTOR_DESCRIPTION, INSTRUCTOR_SCOPES, authenticator, check_auth_options
 from dlcourse.manifest import ROOT, Images, load_images
-from dlcourse.settings import CLASSROOM_TOML, ConfigError, environment_choices, limits_for, load_roster, load_settings
+from dlcourse.settings import (
+    CLASSROOM_TOML,
+    DEFAULTS,
+    ROLES,
+    ConfigError,
+    environment_choices,
+    limits_for,
+    load_roster,
+    load_settings,
+    size_bytes,
+)
 from tools.cli import cli
 
 OUTPUT = ROOT / "deploy" / "kubernetes" / "values.yaml"
 HUB_FILES = Path("/usr/local/etc/dlcourse")  # where the hub pod gets our authenticator and roster
-# The modules of the dlcourse package that the roster login needs, mounted as the package into the chart's hub.
+ROSTER = HUB_FILES / "roster.csv"
+# The modules of the dlcourse package that the login needs (dlcourse.auth and what it imports),
+# mounted as the package into the chart's hub.
 GLUE = {
-    f"dlcourse/{name}": ROOT / "dlcourse" / name for name in ("__init__.py", "manifest.py", "settings.py", "auth.py")
+    f"dlcourse/{name}": ROOT / "dlcourse" / name
+    for name in ("__init__.py", "manifest.py", "settings.py", "codes.py", "auth.py")
 }
+MEMORY_GUARANTEE = "1G"  # what the scheduler reserves per server (at most its limit); CPU: a quarter of the limit
+PIDS_NOT_APPLIED = (
+    f"limits.pids ({DEFAULTS['limits']['pids']}) is not applied on Kubernetes: a pod's process limit is "
+    "its node's podPidsLimit (kubelet configuration)"
+)
+# hub.extraConfig: the roster's role picks the limits ([limits.role.<role>]), as the Docker
+# classroom's spawn hook does. Zero to JupyterHub runs it after setting
+# c.KubeSpawner.profile_list from singleuser.profileList; KubeSpawner 7 calls a callable
+# profile_list with the spawner for the start form and again at the start.
+ROLE_LIMITS_CONFIG = """\
+# [limits.role.<role>] of hub/classroom.toml: each profile's overrides for the member's roster role
+import copy
+
+_dlcourse_role_overrides = {overrides!r}
+_dlcourse_profiles = c.KubeSpawner.profile_list
+
+
+def _dlcourse_profile_list(spawner):
+    member = spawner.authenticator.roster().get(spawner.user.name)
+    by_slug = _dlcourse_role_overrides.get(member.role if member else "student", {{}})
+    profiles = copy.deepcopy(_dlcourse_profiles)
+    for profile in profiles:
+        profile["kubespawner_override"].update(copy.deepcopy(by_slug.get(profile["slug"], {{}})))
+    return profiles
+
+
+c.KubeSpawner.profile_list = _dlcourse_profile_list
+"""
 
 
 def k8s_quantity(size: str) -> str:
-    """Docker's 4G / 512M as Kubernetes' 4G / 512M (decimal suffixes kept, upper case)."""
-    return size[:-1] + size[-1].upper()
+    """A normalised size (binary K/M/G, dlcourse.settings) as a Kubernetes quantity: 1G -> 1Gi."""
+    return f"{size[:-1]}{size[-1]}i"
+
+
+def dshm_volume(shm_size: str) -> dict:
+    return {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": k8s_quantity(shm_size)}}
+
+
+def server_resources(limits: dict) -> dict:
+    """One server's limits as KubeSpawner options. Sizes stay in the normalised form, which
+    JupyterHub's ByteSpecification (mem_limit, mem_guarantee) reads as binary units, like Docker."""
+    return {
+        "mem_limit": limits["memory"],
+        "mem_guarantee": min(limits["memory"], MEMORY_GUARANTEE, key=size_bytes),
+        "cpu_limit": limits["cpus"],
+        "cpu_guarantee": round(limits["cpus"] / 4, 2),
+        "volumes": {"dshm": dshm_volume(limits["shm_size"])},  # merged into the chart's volumes by name
+    }
+
+
+def refuse_pids(settings: dict) -> None:
+    """limits.pids cannot be applied on Kubernetes: any value but the default is refused."""
+    default, limits = DEFAULTS["limits"]["pids"], settings["limits"]
+    given = [("limits.pids", limits["pids"])] + [
+        (f"limits.{group}.{name}.pids", override["pids"])
+        for group in ("environment", "role")
+        for name, override in limits[group].items()
+        if "pids" in override
+    ]
+    for key, value in given:
+        if value != default:
+            raise ConfigError(
+                f"{CLASSROOM_TOML.relative_to(ROOT)}: '{key}' = {value} cannot be applied on Kubernetes: "
+                "KubeSpawner has no per-server process limit, a pod's is its node's kubelet setting "
+                f"podPidsLimit. Allowed with `make k8s-values`: {default} (the default) or no '{key}'; "
+                "set podPidsLimit in your nodes' kubelet configuration instead"
+            )
 
 
 def image_ref(images: Images, environment: str, registry: str) -> dict:
@@ -49,13 +138,8 @@ def profiles(settings: dict, images: Images, registry: str) -> list[dict]:
     k8s, result = settings["kubernetes"], []
     for choice in environment_choices(images, settings["environments"]["offered"]):
         env = choice["environment"]
-        limits = limits_for(settings, env, "student")
         ref = image_ref(images, env, registry)
-        override = {
-            "image": f"{ref['name']}:{ref['tag']}",
-            "mem_limit": k8s_quantity(limits["memory"]),
-            "cpu_limit": float(limits["cpus"]),
-        }
+        override = {"image": f"{ref['name']}:{ref['tag']}", **server_resources(limits_for(settings, env, "student"))}
         used_for = "; ".join(choice["parts"]) or "no notebooks yet"
         result.append(
             {
@@ -68,7 +152,7 @@ def profiles(settings: dict, images: Images, registry: str) -> list[dict]:
         )
         if k8s["gpu_profiles"] and images.by_environment(env).framework:
             gpu = {
-                **override,
+                **copy.deepcopy(override),
                 "extra_resource_limits": {"nvidia.com/gpu": str(k8s["gpus_per_server"])},
                 "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
             }
@@ -84,53 +168,83 @@ def profiles(settings: dict, images: Images, registry: str) -> list[dict]:
     return result
 
 
+def role_overrides(settings: dict, profile_list: list[dict]) -> dict:
+    """{role: {profile slug: the overrides whose values differ from the student's}}, for the
+    roles whose limits differ from a student's in some environment."""
+    result: dict = {}
+    for role in ROLES:
+        for profile in profile_list:
+            env = profile["slug"].removesuffix("-gpu")
+            mine = server_resources(limits_for(settings, env, role))
+            changed = {k: v for k, v in mine.items() if profile["kubespawner_override"][k] != v}
+            if changed:
+                result.setdefault(role, {})[profile["slug"]] = changed
+    return result
+
+
+def roles(roster: dict) -> dict:
+    """hub.loadRoles: the roster's admins are the admin role's users, its instructors the
+    instructor role's (dlcourse.hubconfig's scopes), as in the Docker classroom."""
+    by_role = {role: sorted(m.username for m in roster.values() if m.role == role) for role in ("admin", "instructor")}
+    return {
+        "admin": {"users": by_role["admin"]},
+        "instructor": {
+            "description": INSTRUCTOR_DESCRIPTION,
+            "scopes": list(INSTRUCTOR_SCOPES),
+            "users": by_role["instructor"],
+        },
+    }
+
+
 def auth_values(settings: dict, roster: dict, roster_text: str) -> dict:
-    auth = settings["auth"]
-    instructors = sorted(m.username for m in roster.values() if m.role == "instructor")
-    hub: dict = {"config": {"Authenticator": {"admin_users": instructors}}}
-    if auth["type"] == "roster":
-        files = {
-            key.replace("/", "-").replace(".", "-").replace("_", "-"): {
-                "mountPath": str(HUB_FILES / key),
-                "stringData": path.read_text(),
-            }
-            for key, path in GLUE.items()
-        }
-        files["roster"] = {"mountPath": str(HUB_FILES / "roster.csv"), "stringData": roster_text}
-        hub["extraFiles"] = files
-        hub["extraEnv"] = {"PYTHONPATH": str(HUB_FILES)}
-        hub["config"]["JupyterHub"] = {"authenticator_class": "dlcourse.auth.RosterAuthenticator"}
-        hub["config"]["RosterAuthenticator"] = {
-            "roster_path": str(HUB_FILES / "roster.csv"),
-            "minimum_password_length": auth["minimum_password_length"],
-            "allowed_failed_logins": auth["allowed_failed_logins"],
-            "seconds_before_next_try": auth["lockout_seconds"],
-        }
+    """The login as dlcourse.hubconfig sets it up: the login type's authenticator class, which
+    reads the roster (mounted with the dlcourse modules it needs), [auth.options] passed through."""
+    a = settings["auth"]
+    name = auth.authenticator_class(a["type"])
+    config: dict = {"JupyterHub": {"authenticator_class": name}, "RosterGate": {"roster_path": str(ROSTER)}}
+    hub: dict = {"config": config}
+    if a["type"] == "roster":
+        config["RosterAuthenticator"] = {
+            "minimum_password_length": a["minimum_password_length"],
+            "allowed_failed_logins": a["allowed_failed_logins"],
+            "seconds_before_next_try": a["lockout_seconds"],
+        }  # codes_path: its default, in the hub's database volume (/srv/jupyterhub)
         hub["extraConfig"] = {
             "dlcourse-templates": (
                 "import os, nativeauthenticator\n"
                 "c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), 'templates')]\n"
             )
         }
-        return hub
-    hub["config"]["Authenticator"]["allowed_users"] = sorted(roster)
-    if auth["type"] in ("github", "google"):
-        cls = {"github": "GitHubOAuthenticator", "google": "GoogleOAuthenticator"}[auth["type"]]
-        hub["config"]["JupyterHub"] = {"authenticator_class": auth["type"]}
-        hub["config"][cls] = {"client_id": auth["client_id"], "oauth_callback_url": auth["oauth_callback_url"]}
-        if auth["type"] == "github" and auth["allowed_organizations"]:
-            hub["config"][cls]["allowed_organizations"] = auth["allowed_organizations"]
-        if auth["type"] == "google" and auth["hosted_domain"]:
-            hub["config"][cls]["hosted_domain"] = auth["hosted_domain"]
-        # the secret: helm ... --set hub.config.<class>.client_secret=$OAUTH_CLIENT_SECRET (README)
+    elif a["type"] in ("github", "google"):
+        config["OAuthenticator"] = {"client_id": a["client_id"]}
+        if a["oauth_callback_url"]:
+            config["OAuthenticator"]["oauth_callback_url"] = a["oauth_callback_url"]
+        if a["allowed_organizations"]:
+            config["GitHubOAuthenticator"] = {"allowed_organizations": sorted(a["allowed_organizations"])}
+        if a["hosted_domain"]:
+            config["GoogleOAuthenticator"] = {"hosted_domain": list(a["hosted_domain"])}
+        # the secret: helm ... --set hub.config.OAuthenticator.client_secret=$OAUTH_CLIENT_SECRET (README)
     else:
-        hub["config"]["JupyterHub"] = {"authenticator_class": "ltiauthenticator.lti13.auth.LTI13Authenticator"}
-        hub["config"]["LTI13Authenticator"] = {
-            "client_id": [auth["client_id"]],
-            "issuer": auth["issuer"],
-            "authorize_url": auth["authorize_url"],
-            "jwks_endpoint": auth["jwks_endpoint"],
+        config["LTI13Authenticator"] = {
+            "client_id": [a["client_id"]],
+            "issuer": a["issuer"],
+            "authorize_url": a["authorize_url"],
+            "jwks_endpoint": a["jwks_endpoint"],
         }
+    check_auth_options(a["options"], authenticator(name), Config(copy.deepcopy(config)))
+    for cls, traits in a["options"].items():
+        config.setdefault(cls, {}).update(copy.deepcopy(traits))
+    files = {
+        key.replace("/", "-").replace(".", "-").replace("_", "-"): {
+            "mountPath": str(HUB_FILES / key),
+            "stringData": path.read_text(),
+        }
+        for key, path in GLUE.items()
+    }
+    files["roster"] = {"mountPath": str(ROSTER), "stringData": roster_text}
+    hub["extraFiles"] = files
+    hub["extraEnv"] = {"PYTHONPATH": str(HUB_FILES)}
+    hub["loadRoles"] = roles(roster)
     return hub
 
 
@@ -141,22 +255,26 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
             f"{CLASSROOM_TOML.relative_to(ROOT)}: 'kubernetes.registry' is empty; set the registry "
             'your cluster pulls from, e.g. "registry.my-uni.edu/dlcourse"'
         )
+    refuse_pids(settings)
     roster = load_roster(roster_path, settings["auth"]["type"], settings["auth"]["options"])
-    limits = limits_for(settings, settings["environments"]["default"], "student")
+    base = server_resources(limits_for(settings, settings["environments"]["default"], "student"))
     culling = settings["culling"]
     storage: dict = {
         "type": "dynamic",
         "capacity": k8s["storage_capacity"],
         "homeMountPath": "/home/jovyan",
-        "extraVolumes": [
-            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": k8s_quantity(limits["shm_size"])}}
-        ],
+        "extraVolumes": [base["volumes"]["dshm"]],
         "extraVolumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
     }
     if k8s["storage_class"]:
         storage["dynamic"] = {"storageClass": k8s["storage_class"]}
+    profile_list = profiles(settings, images, k8s["registry"])
+    hub = {**auth_values(settings, roster, roster_path.read_text()), "db": {"type": "sqlite-pvc"}}
+    by_role = role_overrides(settings, profile_list)
+    if by_role:
+        hub.setdefault("extraConfig", {})["dlcourse-role-limits"] = ROLE_LIMITS_CONFIG.format(overrides=by_role)
     return {
-        "hub": {**auth_values(settings, roster, roster_path.read_text()), "db": {"type": "sqlite-pvc"}},
+        "hub": hub,
         "singleuser": {
             "image": image_ref(images, settings["environments"]["default"], registry=k8s["registry"]),
             "cmd": "start-singleuser",  # the image's start hook: course merge, then the server
@@ -164,17 +282,17 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
             "uid": 1000,
             "fsGid": 1000,
             "allowPrivilegeEscalation": False,
-            "cpu": {"limit": float(limits["cpus"]), "guarantee": round(float(limits["cpus"]) / 4, 2)},
-            "memory": {"limit": k8s_quantity(limits["memory"]), "guarantee": "1G"},
+            "cpu": {"limit": base["cpu_limit"], "guarantee": base["cpu_guarantee"]},
+            "memory": {"limit": base["mem_limit"], "guarantee": base["mem_guarantee"]},
             "startTimeout": settings["hub"]["start_timeout"],
             "extraEnv": {"KERNEL_CULL_IDLE_TIMEOUT": str(culling["kernel_idle_timeout"])},
             "storage": storage,
-            "profileList": profiles(settings, images, k8s["registry"]),
+            "profileList": profile_list,
         },
         "cull": {
             "enabled": culling["server_idle_timeout"] > 0,
             "timeout": culling["server_idle_timeout"] or 3600,
-            "every": 60,
+            "every": CULL_EVERY,
         },
         "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": True},
     }
@@ -186,6 +304,7 @@ def render(values: dict) -> str:
     header = (
         "# Generated by `make k8s-values` from hub/classroom.toml, the roster, images/images.toml and\n"
         "# notebooks/course.toml. Do not edit: change those and regenerate. Holds the roster: keep it private.\n"
+        f"# {PIDS_NOT_APPLIED}.\n"
     )
     return header + yaml.safe_dump(values, sort_keys=False, width=120)
 

@@ -80,18 +80,19 @@ class Classroom:
                 files[key] = self.tls_dir / self.settings["hub"][key]
         return files
 
+    def proxy_config_hash(self) -> str:
+        """What the proxy reads: the HTTPS files (a renewed certificate recreates it; nothing
+        else does, so settings changes never drop students' connections)."""
+        files = {k: p for k, p in self.config_files().items() if k.startswith("https_")}
+        return _digest(files, extra=f"{self.settings['hub']['https_cert']}/{self.settings['hub']['https_key']}")
+
     def config_hash(self) -> str:
         """Changes whenever anything the hub reads at start changes: the settings, the roster's
         path and content, the TLS files, the manifests, the image tag. It is the hub's
         environment, so `compose up` recreates the hub when it changes (compose does not look
         into bind-mounted files, and an editor that replaces a file leaves the old one mounted)."""
-        digest = hashlib.sha256()
         inputs = {**self.config_files(), "images": IMAGES_TOML, "course": COURSE_TOML}
-        for kind, path in sorted(inputs.items()):
-            data = path.read_bytes() if path.is_file() else b"(missing)"
-            digest.update(f"{kind}\0{path}\0{len(data)}\0".encode() + data)
-        digest.update(f"tag\0{self.image_tag}".encode())
-        return digest.hexdigest()[:16]
+        return _digest(inputs, extra=f"tag {self.image_tag}")
 
     @property
     def url(self) -> str:
@@ -110,6 +111,7 @@ class Classroom:
             "CLASSROOM_TOML": str(self.settings_path.resolve()),
             "TLS_DIR": str(Path(self.tls_dir).resolve()),
             "CLASSROOM_CONFIG_HASH": self.config_hash(),
+            "PROXY_CONFIG_HASH": self.proxy_config_hash(),
         }
 
     def compose(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
@@ -135,9 +137,11 @@ class Classroom:
         except (urllib.error.URLError, OSError):
             return False
 
-    def hub_state(self) -> tuple[str, str, int]:
-        """The hub container's (state, health, restart count), as Docker reports them."""
-        container = self.compose("ps", "-q", "hub", capture=True, check=False).stdout.strip()
+    SERVICES = ("hub", "proxy")  # docker-compose.yml: the hub and its proxy, each with a health check
+
+    def hub_state(self, service: str = "hub") -> tuple[str, str, int]:
+        """A service's container (state, health, restart count), as Docker reports them."""
+        container = self.compose("ps", "-q", service, capture=True, check=False).stdout.strip()
         if not container:
             return "missing", "", 0
         out = subprocess.run(
@@ -156,23 +160,23 @@ class Classroom:
         return out[0], out[1], int(out[2])
 
     def wait_healthy(self, timeout: float) -> None:
-        """Wait for the hub image's HEALTHCHECK (the proxy routes /hub/health to a running hub).
-
-        What `docker compose up --wait` does; Debian's docker-compose 1.29 has no --wait,
-        so the health status is read from Docker here, for either compose."""
+        """Wait for the health checks of the hub (JupyterHub answers) and the proxy (it routes
+        /hub/health to the hub), as `docker compose up --wait` does; Debian's docker-compose 1.29
+        has no --wait, so the health status is read from Docker here, for either compose."""
         deadline = time.monotonic() + timeout
         while True:
-            state, health, restarts = self.hub_state()
-            if health == "healthy":
+            states = {service: self.hub_state(service) for service in self.SERVICES}
+            if all(health == "healthy" for _, health, _ in states.values()):
                 return
-            if restarts > 0 or state == "exited" or health == "unhealthy":  # a configuration error: say it now
-                self.compose("logs", "--tail", "20", "hub", check=False)
-                what = "exited at start" if restarts > 0 or state == "exited" else "is unhealthy"
-                raise SystemExit(f"error: the hub {what} (its log is above); nothing was changed")
+            for service, (state, health, restarts) in states.items():
+                if restarts > 0 or state == "exited" or health == "unhealthy":  # a configuration error: say it now
+                    self.compose("logs", "--tail", "20", service, check=False)
+                    what = "exited at start" if restarts > 0 or state == "exited" else "is unhealthy"
+                    raise SystemExit(f"error: the {service} {what} (its log is above); nothing was changed")
             if time.monotonic() > deadline:
-                self.compose("logs", "--tail", "40", "hub", check=False)
+                self.compose("logs", "--tail", "40", *self.SERVICES, check=False)
                 raise SystemExit(
-                    f"error: the hub did not become healthy at {self.url} within {timeout:.0f} s (logs above)"
+                    f"error: the classroom did not become healthy at {self.url} within {timeout:.0f} s (logs above)"
                 )
             time.sleep(0.5)
 
@@ -207,7 +211,8 @@ class Classroom:
             capture_output=True,
             text=True,
         ).stdout.split()
-        return [n for n in out if not n.startswith(f"{self.project}_") and n != f"{self.project}-hub-1"]
+        services = {f"{self.project}-{service}-1" for service in self.SERVICES}  # compose v2's names; v1's use "_"
+        return [n for n in out if not n.startswith(f"{self.project}_") and n not in services]
 
     def down(self, volumes: bool = False) -> None:
         """Stop the hub and every student server. volumes=True also deletes all data (tests only)."""
@@ -401,6 +406,15 @@ with copy:
 copy.close()
 live.close()
 """
+
+
+def _digest(files: dict[str, Path], extra: str) -> str:
+    digest = hashlib.sha256()
+    for kind, path in sorted(files.items()):
+        data = path.read_bytes() if path.is_file() else b"(missing)"
+        digest.update(f"{kind}\0{path}\0{len(data)}\0".encode() + data)
+    digest.update(extra.encode())
+    return digest.hexdigest()[:16]
 
 
 def _clash(paths: list[Path]) -> str:

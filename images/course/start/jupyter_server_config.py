@@ -14,3 +14,14 @@ c.MappingKernelManager.cull_interval = 120
 # README: an open tab keeps its kernel's memory until it is closed (its websocket,
 # pinged by the server, also keeps the server active for the hub's idle culler).
 c.MappingKernelManager.cull_connected = False
+
+# Tests only: "IDLE,INTERVAL" seconds, so the end-to-end test watches a kernel being culled
+# within seconds. Only that test sets it, as an ENV of an image layer it builds on its own
+# image tag: no Dockerfile of the course, no setting and no spawner environment of the hub
+# sets it (tests/test_hub_config.py checks), and a student cannot change their server's
+# environment. [culling] kernel_idle_timeout keeps its validation (0 or 300 to 604800).
+TEST_CULL = "DLCOURSE_TESTS_ONLY_KERNEL_CULL"
+if os.environ.get(TEST_CULL):
+    idle, interval = (int(v) for v in os.environ[TEST_CULL].split(","))
+    c.MappingKernelManager.cull_idle_timeout = idle
+    c.MappingKernelManager.cull_interval = interval
