@@ -439,8 +439,8 @@ def parse_roster(
                 f"{members[name].line} ({name!r} after normalising)"
             )
         members[name] = Member(name, role, row[2].strip() if len(row) > 2 else "", line)
-    if not any(m.role == "instructor" for m in members.values()):
-        raise ConfigError(f"{where}: no instructor; at least one row needs role 'instructor'")
+    if not any(m.role in ("instructor", "admin") for m in members.values()):
+        raise ConfigError(f"{where}: no instructor and no admin; at least one row needs role 'instructor' or 'admin'")
     return members
 
 

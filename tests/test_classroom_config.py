@@ -68,7 +68,7 @@ def test_roster_normalises_names_and_reads_roles_and_sections():
         ("t,instructor\na/b,student\n", ["a/b"]),
         ("t,instructor\nada,student\nADA ,student\n", ["line 3", "collides with line 2", "'ada'"]),
         ("t,instructor\nada,teacher\n", ["teacher", "student", "instructor"]),
-        ("ada,student\n", ["no instructor"]),
+        ("ada,student\n", ["no instructor and no admin", "'instructor' or 'admin'"]),
         ("t,instructor\nada\n", ["line 2", "username,role"]),
         ("t,instructor\n" + "x" * 40 + ",student\n", ["line 2"]),
     ],
@@ -146,3 +146,9 @@ def test_limits_per_role_know_the_three_roster_roles(tmp_path):
         settings_with(tmp_path, "[limits.role.teacher]\ncpus = 4\n")
     for needle in ("limits.role.teacher", "student", "instructor", "admin"):
         assert needle in str(err.value)
+
+
+def test_a_roster_whose_only_staff_is_the_labs_admin_is_valid():
+    """What the first `make up` writes: one row, the person who ran it, as admin."""
+    members = parse_roster("username,role,section\ninstructor,admin,\n")
+    assert members["instructor"].role == "admin"
