@@ -52,6 +52,7 @@ INSTRUCTOR_DESCRIPTION = "Teach the class: the admin page, read users, open, sta
 # jupyterhub-idle-culler: find idle servers and stop them, nothing else.
 CULLER_SCOPES = ("list:users", "read:users:activity", "read:servers", "delete:servers")
 CULL_EVERY = 60  # seconds between two of the culler's checks
+PUBLIC_PORT = 8000  # the proxy's public port in its container (compose publishes it as hub.port)
 HUB_PORT = 8081  # JupyterHub's own port on the classroom network (the proxy sends unrouted requests there)
 PROXY_API_PORT = 8001  # the proxy's REST API ...
 PROXY_API_HOST = (
@@ -114,7 +115,9 @@ def _hub(hub: dict, c, paths: HubPaths) -> None:
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = f"http://{PROXY_API_HOST}:{PROXY_API_PORT}"
     c.ConfigurableHTTPProxy.auth_token = proxy_token(paths.state / "proxy_token")
-    c.JupyterHub.bind_url = f"{'https' if hub['https_cert'] else 'http'}://:8000"  # the public address, the proxy's
+    c.JupyterHub.bind_url = (
+        f"{'https' if hub['https_cert'] else 'http'}://:{PUBLIC_PORT}"  # the public address, the proxy's
+    )
     c.JupyterHub.hub_port = HUB_PORT
     c.JupyterHub.upgrade_db = True  # a JupyterHub upgrade migrates (and backs up) the database
     c.JupyterHub.cleanup_servers = False  # a hub restart (make roster, upgrades) leaves servers running

@@ -15,11 +15,10 @@ import socket
 import sys
 import time
 
-from dlcourse.hubconfig import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, HubPaths, proxy_token
+from dlcourse.hubconfig import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT, HubPaths, proxy_token
 from dlcourse.manifest import ConfigError, load_images
 from dlcourse.settings import load_settings
 
-PUBLIC_PORT = 8000  # what compose publishes as hub.port
 HUB_HOST = "hub"  # the hub's compose service name
 
 

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 
 CONTEXT = ssl._create_unverified_context()  # the instructor's own certificate may be self-signed
-HUB_PORT, PUBLIC_PORT = 8081, 8000  # dlcourse.hubconfig.HUB_PORT, dlcourse.proxy.PUBLIC_PORT (kept light: no imports)
+HUB_PORT, PUBLIC_PORT = 8081, 8000  # dlcourse.hubconfig.HUB_PORT, PUBLIC_PORT (kept light: no imports)
 
 
 def healthy(url: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 from dlcourse.manifest import ConfigError
 
@@ -23,6 +25,13 @@ def cli(main, *errors: type[Exception]) -> None:
     except errors as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def write_report(folder: Path, report: list[dict], markdown: str) -> None:
+    """A checking tool's report: FOLDER/report.json (the entries) and FOLDER/report.md (the table)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (folder / "report.md").write_text(markdown)
 
 
 def verdict(table: str, problems: list[str], report: str) -> int:

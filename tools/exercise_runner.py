@@ -183,6 +183,7 @@ class Grader:
 
     def grade(self, name: str, source: str, student: str) -> dict:
         from nbgrader.api import Gradebook
+        from smoke_runner import stderr_lines  # mounted beside this file (tools/exercises.py): one definition
 
         root = self.root
         with_smoke(source, os.path.join(root, "source", name, "notebook.ipynb"))
@@ -204,25 +205,12 @@ class Grader:
         report["untouched_run"] = executed_cells(graded["untouched"])
         report["reference_run"] = {
             "seconds": seconds["autograde reference"],
-            "stderr": stderr_lines(graded["reference"]),
+            "stderr": stderr_lines(graded["reference"])[:20],
         }
         return report
 
 
 WHO = ("reference", "untouched")
-
-
-def stderr_lines(path: str) -> list[str]:
-    """What a run wrote to stderr (a warning a student would see in red), first 20 lines."""
-    lines = [
-        line
-        for cell in code_cells(path)
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "stream" and o.get("name") == "stderr"
-        for line in source_of({"source": o.get("text", "")}).splitlines()
-        if line.strip()
-    ]
-    return lines[:20]
 
 
 def executed_cells(path: str) -> dict:

@@ -27,10 +27,11 @@ import nbformat
 
 from dlcourse.manifest import ROOT, load_course, load_images
 from tools import student
-from tools.cli import cli, say, verdict
+from tools.cli import cli, say, verdict, write_report
 from tools.docker_cli import DockerError, image_exists
 
 RUNNER = ROOT / "tools" / "exercise_runner.py"
+SMOKE_RUNNER = ROOT / "tools" / "smoke_runner.py"  # the runner imports its stderr_lines
 CORPUS = ROOT / "tests" / "exercises"
 REPORT_DIR = ROOT / "build" / "exercises"
 
@@ -84,7 +85,8 @@ def prove(
         (work / "plan.json").write_text(json.dumps(plan))
         cmd = ["docker", "run", "--rm", "--network", "none", "--user", "1000:1000"]
         cmd += [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
-        cmd += ["-v", f"{RUNNER}:/exercise/runner.py:ro", "-v", f"{work}:/exercise/work", ref]
+        cmd += ["-v", f"{RUNNER}:/exercise/runner.py:ro", "-v", f"{SMOKE_RUNNER}:/exercise/smoke_runner.py:ro"]
+        cmd += ["-v", f"{work}:/exercise/work", ref]
         cmd += ["python", "/exercise/runner.py", "--plan", "/exercise/work/plan.json"]
         tag = ref.split(":")[0].split("/")[-1]
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
@@ -188,9 +190,7 @@ def run_all(files: list[str]) -> list[dict]:
     with ThreadPoolExecutor(max_workers=2) as pool:
         entries = [e for batch in pool.map(lambda item: run_image(*item), batches) for e in batch]
     report = sorted(entries, key=lambda e: files.index(e["notebook"]))
-    REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (REPORT_DIR / "report.md").write_text(markdown(report))
+    write_report(REPORT_DIR, report, markdown(report))
     return report
 
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dlcourse.manifest import NOTEBOOKS, ROOT, Images, load_course, load_images
-from tools.cli import cli, say, verdict
+from tools.cli import cli, say, verdict, write_report
 from tools.docker_cli import DockerError, image_exists, image_size_mb
 
 REPORT_DIR = ROOT / "build" / "smoke"
@@ -138,9 +138,7 @@ def run_all(
     and write the report (build/smoke/report.json and .md). The entries come back in build order."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         report = list(pool.map(lambda folder: run_image(images, folder, only, inherited_only), folders))
-    REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (REPORT_DIR / "report.md").write_text(markdown(report))
+    write_report(REPORT_DIR, report, markdown(report))
     return report
 
 

@@ -264,7 +264,7 @@ class Classroom:
         try:
             self._helper(*args)
         except subprocess.CalledProcessError as err:
-            text = (err.stderr or b"").decode(errors="replace").strip() if isinstance(err.stderr, bytes) else err.stderr
+            text = (err.stderr or b"").decode(errors="replace").strip()  # _helper captures bytes
             if err.returncode == 1:
                 return f"{what}: {text or 'some files changed while they were read'}"
             raise SystemExit(f"error: {what} failed (tar exit {err.returncode}): {text}") from None
@@ -389,7 +389,8 @@ class Classroom:
         for kind, path in targets.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / kind, path)
-        for path in [self.settings_path, *targets.values()] if "settings" in kinds else targets.values():
+        written = [self.settings_path] if "settings" in kinds else []
+        for path in [*written, *targets.values()]:
             say(f"restored {path}")
 
 
