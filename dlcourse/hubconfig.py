@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dlcourse import auth, codes, spawn_form, spawn_hooks
 from dlcourse.manifest import ConfigError, load_images
+from dlcourse.ports import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT
 from dlcourse.settings import Member, environment_choices, load_roster, load_settings
 
 # Where the hub container finds its files (docker-compose.yml mounts them there); each folder may
@@ -52,12 +53,6 @@ INSTRUCTOR_DESCRIPTION = "Teach the class: the admin page, read users, open, sta
 # jupyterhub-idle-culler: find idle servers and stop them, nothing else.
 CULLER_SCOPES = ("list:users", "read:users:activity", "read:servers", "delete:servers")
 CULL_EVERY = 60  # seconds between two of the culler's checks
-PUBLIC_PORT = 8000  # the proxy's public port in its container (compose publishes it as hub.port)
-HUB_PORT = 8081  # JupyterHub's own port on the classroom network (the proxy sends unrouted requests there)
-PROXY_API_PORT = 8001  # the proxy's REST API ...
-PROXY_API_HOST = (
-    "proxy-api"  # ... on the hub's and proxy's own network (docker-compose.yml: control), never the students'
-)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ import socket
 import sys
 import time
 
-from dlcourse.hubconfig import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT, HubPaths, proxy_token
+from dlcourse.hubconfig import HubPaths, proxy_token
 from dlcourse.manifest import ConfigError, load_images
+from dlcourse.ports import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT
 from dlcourse.settings import load_settings
 
 HUB_HOST = "hub"  # the hub's compose service name

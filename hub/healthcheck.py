@@ -10,8 +10,9 @@ import ssl
 import sys
 import urllib.request
 
+from dlcourse.ports import HUB_PORT, PUBLIC_PORT  # a light module: the check stays quick
+
 CONTEXT = ssl._create_unverified_context()  # the instructor's own certificate may be self-signed
-HUB_PORT, PUBLIC_PORT = 8081, 8000  # dlcourse.hubconfig.HUB_PORT, PUBLIC_PORT (kept light: no imports)
 
 
 def healthy(url: str) -> bool:

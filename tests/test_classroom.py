@@ -340,6 +340,71 @@ def test_a_student_container_is_isolated(ada):
     assert inspect["Privileged"] is False and inspect["CapDrop"] == ["ALL"]
 
 
+CONNECTS = """
+import socket, sys
+def connects(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return True
+    except OSError:
+        return False
+print(" ".join(str(connects(host, int(port))) for host, port in (arg.split(":") for arg in sys.argv[1:])))
+"""
+
+
+def connects_from(container: str, *targets: str) -> list[bool]:
+    """Whether `container` opens a TCP connection to each host:port (3 s each, this machine only)."""
+    out = subprocess.run(
+        ["docker", "exec", container, "python3", "-c", CONNECTS, *targets], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [word == "True" for word in out]
+
+
+def address(container: str, network: str) -> str:
+    fmt = "{{(index .NetworkSettings.Networks " + f'"{network}"' + ").IPAddress}}"
+    return subprocess.run(["docker", "inspect", "-f", fmt, container], capture_output=True, text=True).stdout.strip()
+
+
+def test_a_student_reaches_the_hub_and_nothing_of_another_student(room, ada, codes):
+    bob = Student(room.url, "bob")
+    assert bob.login(codes["bob"]) or bob.login(PASSWORD)
+    bob.change_password(codes["bob"], PASSWORD)
+    ada.start("foundations")
+    bob.start("foundations")
+    try:
+        hub, proxy = (room.compose("ps", "-q", name, capture=True).stdout.strip() for name in ("hub", "proxy"))
+        bobs = address("dlcourse-test-bob", room.network)
+        proxys = address(proxy, room.network)
+        assert bobs and proxys, "no address on the classroom network"
+        # the same ports answer the hub and the proxy: what stops ada below is the network, not a closed port
+        assert connects_from(hub, f"{bobs}:8888") == [True], "the hub cannot reach a student's server"
+        assert connects_from(proxy, f"{bobs}:8888") == [True], "the proxy cannot reach a student's server"
+        ada_to = connects_from("dlcourse-test-ada", f"{bobs}:8888", f"{proxys}:8000", "hub:8081")
+        assert ada_to == [False, False, True], f"ada -> bob's server, the proxy, the hub's API: {ada_to}"
+        assert ada.run("print(1 + 1)").strip() == "2", "ada's own server stopped working"
+    finally:
+        ada.stop()
+        bob.stop()
+
+
+def test_the_firewall_blocks_the_metadata_address_and_restores_flushed_rules(room):
+    """Checked by reading the rules, never by sending traffic to the metadata address."""
+    show = room.compose("exec", "-T", "firewall", "python3", "-m", "dlcourse.firewall", "show", capture=True)
+    rules = show.stdout.splitlines()
+    metadata = [i for i, rule in enumerate(rules) if "-d 169.254.169.254/32" in rule and rule.endswith("-j DROP")]
+    accepts = [i for i, rule in enumerate(rules) if rule.endswith("-j ACCEPT")]
+    assert metadata and accepts and metadata[0] < accepts[0], f"no metadata DROP before the ACCEPTs: {rules}"
+    chain = rules[0].split()[1]
+    env = room.env()
+    jump = ["-C", "DOCKER-USER", "-i", env["CLASSROOM_BRIDGE"], "-j", chain]
+    assert room.compose("exec", "-T", "firewall", "iptables", "-w", *jump, check=False).returncode == 0
+    room.compose("exec", "-T", "firewall", "iptables", "-w", "-F", chain)  # as a Docker restart would
+    deadline = time.monotonic() + 20
+    while room.compose("exec", "-T", "firewall", "python3", "-m", "dlcourse.firewall", "check", check=False).returncode:
+        assert time.monotonic() < deadline, "the flushed rules were not applied again within 20 s"
+        time.sleep(1)
+
+
 def test_running_out_of_memory_loses_the_kernel_not_the_server_or_the_hub(room, ada):
     ada.start("foundations")
     try:
@@ -701,8 +766,8 @@ def test_the_hub_never_starts_half_configured(tmp_path):
     )
     room = Classroom(project="dlcourse-half", port=18200, roster=roster, settings_path=settings)
     room.down(volumes=True)
-    env = {k: v for k, v in room.env().items() if k != "OAUTH_CLIENT_SECRET"}
-    room.env = lambda: env  # no secret given
+    full_env = room.env
+    room.env = lambda: {k: v for k, v in full_env().items() if k != "OAUTH_CLIENT_SECRET"}  # no secret given
     try:
         with pytest.raises(SystemExit, match="exited at start"):
             room.up(timeout=60)

@@ -118,6 +118,14 @@ def test_servers_start_with_the_course_merge_home_storage_shm_and_culling(values
     assert values["prePuller"]["continuous"]["enabled"] is True
 
 
+def test_servers_are_isolated_from_each_other_and_the_metadata_address(values):
+    policy = values["singleuser"]["networkPolicy"]
+    assert policy["enabled"] is True
+    rules = policy["egressAllowRules"]
+    assert rules["cloudMetadataServer"] is False and rules["privateIPs"] is False  # no other student's server
+    assert rules["dnsPortsPrivateIPs"] is True  # names still resolve
+
+
 def settings_from(tmp_path, extra: str) -> dict:
     """The shipped classroom.toml with a registry, and `extra` appended (validated by load_settings)."""
     path = tmp_path / "classroom.toml"

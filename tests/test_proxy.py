@@ -2,7 +2,8 @@
 as an external proxy: the hub never starts or stops it."""
 
 from dlcourse import proxy
-from dlcourse.hubconfig import HUB_PORT, PROXY_API_PORT, HubPaths
+from dlcourse.hubconfig import HubPaths
+from dlcourse.ports import HUB_PORT, PROXY_API_PORT
 from dlcourse.settings import load_settings
 
 

@@ -288,6 +288,14 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
             "extraEnv": {"KERNEL_CULL_IDLE_TIMEOUT": str(culling["kernel_idle_timeout"])},
             "storage": storage,
             "profileList": profile_list,
+            # the chart's defaults, stated so no edit drops them: a server accepts connections from
+            # the hub and the proxy only, reaches no other private address (another student's server)
+            # but the hub and DNS, and never the cloud's metadata address (as the Docker classroom's
+            # firewall service does)
+            "networkPolicy": {
+                "enabled": True,
+                "egressAllowRules": {"cloudMetadataServer": False, "privateIPs": False, "dnsPortsPrivateIPs": True},
+            },
         },
         "cull": {
             "enabled": culling["server_idle_timeout"] > 0,

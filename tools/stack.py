@@ -25,6 +25,7 @@ from pathlib import Path
 
 from dlcourse.manifest import COURSE_TOML, IMAGES_TOML, ROOT, load_images
 from dlcourse.settings import CLASSROOM_TOML, ConfigError, load_roster, load_settings
+from tools import classroom_network
 from tools.cli import cli, say
 
 PROJECT = "dlcourse"
@@ -99,8 +100,11 @@ class Classroom:
         return f"{self.scheme}://localhost:{self.port}"
 
     def env(self) -> dict[str, str]:
+        # the network's fixed addresses, once `up` has made it (other commands never create anything)
+        net = classroom_network.current(self.network) or classroom_network.ClassroomNetwork(self.network, "", "")
         return {
             **os.environ,
+            **(net.env() if net.subnet else {}),
             "COMPOSE_PROJECT_NAME": self.project,
             "HUB_IMAGE": load_images().hub_ref,
             "HUB_PORT": str(self.port),
@@ -137,7 +141,7 @@ class Classroom:
         except (urllib.error.URLError, OSError):
             return False
 
-    SERVICES = ("hub", "proxy")  # docker-compose.yml: the hub and its proxy, each with a health check
+    SERVICES = ("hub", "proxy", "firewall")  # docker-compose.yml: each has a health check
 
     def hub_state(self, service: str = "hub") -> tuple[str, str, int]:
         """A service's container (state, health, restart count), as Docker reports them."""
@@ -197,6 +201,7 @@ class Classroom:
         self.reload()
         self.members()
         changed = self.hub_config_hash() != self.config_hash()
+        classroom_network.ensure(self.network, self.project)
         self.compose("up", "-d", "--remove-orphans")
         self.wait_healthy(timeout)
         return changed
@@ -227,6 +232,7 @@ class Classroom:
             ).stdout.split()
             if vols:
                 subprocess.run(["docker", "volume", "rm", *vols], capture_output=True)
+            classroom_network.remove(self.network)
 
     def codes(self) -> str:
         """The pending enrolment codes as `make codes` prints them (one "  name  code" line each)."""
