@@ -84,13 +84,16 @@ $(VENV)/.installed: pyproject.toml hub/requirements.lock
 SHELL_SCRIPTS := .ci/run images/pip-install-locked $(wildcard tools/*.sh) \
 	images/course/start/course-merge images/course/start/course-restore images/course/start/start-singleuser
 DOCKERFILES := $(wildcard images/*/Dockerfile) hub/Dockerfile
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
-lint: $(VENV)/.installed ## Lint and format-check Python (ruff), shell scripts (shellcheck) and Dockerfiles (hadolint)
-	@echo "==> Lint: ruff, shellcheck, hadolint"
+lint: $(VENV)/.installed ## Lint and format-check Python (ruff), shell scripts (shellcheck), Dockerfiles (hadolint), CI workflows (actionlint, zizmor)
+	@echo "==> Lint: ruff, shellcheck, hadolint, actionlint, zizmor"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
 	@$(VENV)/bin/hadolint --no-color $(DOCKERFILES)
+	@$(VENV)/bin/actionlint -no-color -shellcheck $(VENV)/bin/shellcheck -pyflakes= $(WORKFLOWS)
+	@$(VENV)/bin/zizmor --offline --no-progress --color never --quiet .github/workflows
 
 format: $(VENV)/.installed ## Format the Python code and apply ruff's safe fixes
 	@$(VENV)/bin/ruff check --fix .
