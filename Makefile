@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help lint format student exercises up down status logs roster codes backup restore loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help lint format student exercises up down status logs roster codes backup restore grade grades loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,12 @@ backup: ## Write the hub's state and every student's files to backups/<date>.tar
 
 restore: ## Bring a backup back: make restore BACKUP=backups/<file>.tar (never overwrites existing data)
 	@$(PYTHON) -m tools.stack restore "$(BACKUP)"
+
+grade: ## Grade every student's current notebooks with nbgrader, each in a sandbox: make grade [NOTEBOOK=<file>] [SECTION=<name>]
+	@$(PYTHON) -m tools.grade grade $(if $(NOTEBOOK),--notebook "$(NOTEBOOK)") $(if $(SECTION),--section "$(SECTION)")
+
+grades: ## Write grades/grades.csv from the gradebook (student, section, notebook, points, ...)
+	@$(PYTHON) -m tools.grade grades
 
 images: engine ## Build the course images (cached; CA_BUNDLE=path for builds behind TLS interception)
 	@$(PYTHON) -m tools.build $(IMAGES)

@@ -53,6 +53,9 @@ INSTRUCTOR_DESCRIPTION = "Teach the class: the admin page, read users, open, sta
 # jupyterhub-idle-culler: find idle servers and stop them, nothing else.
 CULLER_SCOPES = ("list:users", "read:users:activity", "read:servers", "delete:servers")
 CULL_EVERY = 60  # seconds between two of the culler's checks
+PROGRESS_SERVICE = "progress"  # dlcourse.progress at /services/progress/
+PROGRESS_PORT = 10101  # on the hub's container (the firewall lets students reach only the hub's 8081)
+GRADES_JSON = Path("/srv/grading/grades.json")  # make grade's results (the grading volume, read-only)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ class HubPaths:
         folders = {name: Path(env.get(var, default)) for name, (var, default) in FOLDERS.items()}
         roster = folders.pop("roster_dir") / env.get("ROSTER_FILE", "roster.csv")
         return cls(roster=roster, **folders)
+
+    def environment(self) -> dict[str, str]:
+        """The variables from_environment reads, for a process the hub starts (its services)."""
+        folders = {"config": self.config, "state": self.state, "roster_dir": self.roster.parent, "tls": self.tls}
+        return {FOLDERS[name][0]: str(path) for name, path in folders.items()} | {"ROSTER_FILE": self.roster.name}
 
 
 def load(paths: HubPaths, image_tag: str = "") -> tuple[dict, dict[str, Member], list[dict]]:
@@ -97,7 +105,7 @@ def apply(
     _hub(settings["hub"], c, paths)
     _login(settings["auth"], c, paths, oauth_client_secret)
     hooks = _servers(settings, c, choices, project, network)
-    _roles_and_services(settings, roster, c)
+    _roles_and_services(settings, roster, c, paths)
     return hooks
 
 
@@ -258,7 +266,7 @@ def _pool_read_first(hooks: spawn_hooks.SpawnHooks):
     return pre_spawn
 
 
-def _roles_and_services(settings: dict, roster: dict[str, Member], c) -> None:
+def _roles_and_services(settings: dict, roster: dict[str, Member], c, paths: HubPaths) -> None:
     """Admins and instructors from the roster's role column; the idle culler with only its scopes.
 
     The roster's admins are the exact members of JupyterHub's admin role: at every hub start
@@ -277,10 +285,22 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c) -> None:
             "users": by_role["instructor"],
         },
     ]
+    # every user may log in to the progress page (it shows a student their own row only)
+    roles.append({"name": "user", "scopes": ["self", f"access:services!service={PROGRESS_SERVICE}"]})
+    services = [
+        {
+            "name": PROGRESS_SERVICE,
+            "url": f"http://hub:{PROGRESS_PORT}",  # the proxy reaches it there; students' servers cannot
+            "command": [sys.executable, "-m", "dlcourse.progress"],
+            "environment": {"CLASSROOM_GRADES": str(GRADES_JSON), **paths.environment()},
+            "oauth_no_confirm": True,
+            "display": True,
+        }
+    ]
     timeout = settings["culling"]["server_idle_timeout"]
     if timeout:
         roles.append({"name": "idle-culler", "scopes": list(CULLER_SCOPES), "services": ["idle-culler"]})
-        c.JupyterHub.services = [
+        services.append(
             {
                 "name": "idle-culler",
                 "command": [
@@ -291,5 +311,6 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c) -> None:
                     f"--cull-every={CULL_EVERY}",
                 ],
             }
-        ]
+        )
+    c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles

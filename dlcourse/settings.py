@@ -182,6 +182,22 @@ DEFAULTS: dict = {
         "server_idle_timeout": 3600,  # stop a server idle this long (seconds; 0 = never)
         "kernel_idle_timeout": 1800,  # shut down a kernel idle this long, freeing its (GPU) memory
     },
+    "grading": {  # make grade: each student's notebook runs in a sandbox container of its own
+        "memory": "2G",
+        "cpus": 1.0,
+        "pids": 512,
+        "disk": "512M",  # its only writable space (in memory, counted in memory)
+        "notebook_timeout": 900,  # seconds one notebook may run in all; then it is stopped, 0 points
+        "cell_timeout": 300,  # seconds one cell may run (nbgrader's Execute.timeout)
+        "parallel": 1,  # sandboxes at once
+        "cpu_weight": 256,  # Docker's --cpu-shares (students' servers have 1024): they stay responsive
+    },
+}
+GRADING_RANGES = {  # key: (lowest, highest, what)
+    "notebook_timeout": (30, 86400, "seconds"),
+    "cell_timeout": (10, 86400, "seconds"),
+    "parallel": (1, 64, "sandboxes at once"),
+    "cpu_weight": (2, 1024, "(Docker's --cpu-shares; student servers have 1024)"),
 }
 
 
@@ -318,7 +334,26 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
         value = s["culling"][key]
         if value != 0 and not 300 <= value <= 7 * 86400:
             raise ConfigError(f"{where}: 'culling.{key}' = {value}; allowed: 0 (never) or 300 to 604800 seconds")
+    _check_grading(s, where)
     return s
+
+
+def _check_grading(s: dict, where: str) -> None:
+    grading = s["grading"]
+    limits = _check_limits({**grading, "shm_size": grading["disk"]}, "grading", where)
+    size = normalize_size(grading["disk"])
+    if size is None or size_bytes(size) < size_bytes("64M"):
+        raise ConfigError(
+            f"{where}: 'grading.disk' = {grading['disk']!r}; allowed: a size of at least 64M, like 512M or 1G"
+        )
+    grading.update(memory=limits["memory"], cpus=limits["cpus"], disk=size)
+    for key, (low, high, note) in GRADING_RANGES.items():
+        _range(s, f"grading.{key}", low, high, note, where)
+    if grading["cell_timeout"] > grading["notebook_timeout"]:
+        raise ConfigError(
+            f"{where}: 'grading.cell_timeout' = {grading['cell_timeout']} is longer than "
+            f"'grading.notebook_timeout' = {grading['notebook_timeout']}; allowed: at most the notebook's timeout"
+        )
 
 
 def _range(settings: dict, key: str, low: int, high: int, note: str, where: str) -> None:

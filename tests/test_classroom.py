@@ -2,16 +2,18 @@
 network), real student containers, logins through the login form, code run in
 kernels over websockets. Torn down at the end, also when a test fails."""
 
+import copy
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 import requests
 import websocket
 
-from dlcourse.manifest import load_course, load_images
+from dlcourse.manifest import NOTEBOOKS, load_course, load_images
 from dlcourse.settings import CLASSROOM_TOML, DEFAULTS
 from tests.hubclient import KernelDied, Student
 from tools.docker_cli import build_client, build_env
@@ -43,8 +45,19 @@ def room(tmp_path_factory):
         + "".join(f"{name},student,load\n" for name in LOAD_STUDENTS)
     )
     settings = roster.parent / "classroom.toml"
-    settings.write_text('[limits]\nmemory = "2G"\npids = 512\n')
-    room = Classroom(project="dlcourse-test", port=18000, roster=roster, image_tag=TAG, settings_path=settings)
+    settings.write_text(
+        '[limits]\nmemory = "2G"\npids = 512\n'
+        # make grade's test: short limits, and the CPU share of a student's (the test is not about priority)
+        "[grading]\nnotebook_timeout = 90\ncell_timeout = 15\nparallel = 2\ncpus = 2.0\ncpu_weight = 1024\n"
+    )
+    room = Classroom(
+        project="dlcourse-test",
+        port=18000,
+        roster=roster,
+        image_tag=TAG,
+        settings_path=settings,
+        checkout=roster.parent,
+    )  # its own checkout folder: make grade's grades/ never lands in the real one
     room.down(volumes=True)  # leftovers of an interrupted run
     tag_images(TAG)
     room.up()
@@ -511,6 +524,8 @@ def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     ada.start("foundations")
     ada.run("open('/home/jovyan/thesis.txt', 'w').write('chapter one')")
     ada.run("open('/home/jovyan/draft.txt', 'w').write('x' * 10**6)")  # no pause: the hub keeps answering
+    in_grading = ["docker", "run", "--rm", "--network", "none", "--user", "0", "-v", f"{room.grading_volume}:/g"]
+    subprocess.run([*in_grading, IMAGES.ref("foundations"), "sh", "-c", "echo gradebook > /g/kept"], check=True)
     archive = room.backup(tmp_path / "backups")
     assert archive.stat().st_mode & 0o077 == 0, "the backup holds password hashes: mode 600"
     assert ada.run("print(1 + 1)").strip() == "2"
@@ -522,7 +537,9 @@ def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     shutil.copyfile(CLASSROOM_TOML, fresh / "hub" / "classroom.toml")  # a clone ships the defaults
     new = Classroom(project=room.project, port=room.port, image_tag=TAG, checkout=fresh)
     restored = new.restore(archive)
-    assert "dlcourse-test-home-ada" in restored
+    assert "dlcourse-test-home-ada" in restored and room.grading_volume in restored
+    kept = subprocess.run([*in_grading, IMAGES.ref("foundations"), "cat", "/g/kept"], capture_output=True, text=True)
+    assert kept.stdout == "gradebook\n", "the grading volume did not come back"
     assert (fresh / "hub" / "classroom.toml").read_text() == room.settings_path.read_text()
     assert (fresh / "hub" / "roster.csv").read_text() == room.roster.read_text()
     with pytest.raises(SystemExit, match="overwrite"):
@@ -611,32 +628,27 @@ def run_all_checks_the_students_own_answers(room, page, xsrf):
     assert all("is not done yet" in o.evalue for o in errors.values())
 
 
+SHOTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"  # screenshots of the browser tests
+
+
+def chromium(pw):
+    """Headless Chromium (Debian's, or $CHROMIUM), talking to this machine only."""
+    import os
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
+    args += ["--disable-component-update", "--disable-sync"]
+    return pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True, args=args)
+
+
 def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
     """Headless Chromium (Debian's) through Playwright: log in, meet the start form,
     open JupyterLab with the course folder, run a cell. Screenshots: build/test-artifacts/."""
-    import os
-
     from playwright.sync_api import expect, sync_playwright
 
-    from dlcourse.manifest import ROOT
-
-    shots = ROOT / "build" / "test-artifacts"
+    shots = SHOTS
     shots.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = chromium(pw)
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
         page.set_default_timeout(120_000)
 
@@ -714,6 +726,210 @@ def test_a_few_students_arrive_at_once(room, codes):
     print(loadtest.markdown(report))
     assert report["ready"] == len(LOAD_STUDENTS), report["failures"]
     assert report["p95_s"] < 120
+
+
+GRADED = "numpy_foundations_for_deep_learning.ipynb"  # a foundations notebook: 4 exercises, 7 points
+NEVER_ENDS = (  # not even nbgrader's interrupt at the cell timeout stops it (and it idles: the other tests run)
+    "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)\n"
+)
+
+
+def class_of_five() -> dict[str, nbformat.NotebookNode]:
+    """What five students have in ~/course: the reference answers, nothing changed, a wrong
+    answer to exercise 1, a wrong answer whose check was rewritten to `pass`, a notebook that
+    never ends. Each in smoke mode, as a student may set it."""
+    from dlcourse.manifest import NOTEBOOKS
+    from tools.exercises import wrong_answers
+
+    source = nbformat.read(NOTEBOOKS / GRADED, as_version=4)
+    student = nbformat.read(NOTEBOOKS / "student" / GRADED, as_version=4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+
+    def version(answer=None, ex1=None, check=None, first=None):
+        nb = nbformat.from_dict(copy.deepcopy(student))
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source += "\nSMOKE = True\n"
+            if meta.get("solution") and answer:
+                cell.source = ex1 if (ex1 and meta["grade_id"] == "ex1-answer") else answers[meta["grade_id"]]
+            if meta.get("grade_id") == "ex1-check" and check is not None:
+                cell.source = check
+        if first:
+            nb.cells.insert(1, nbformat.v4.new_code_cell(first))
+        return nb
+
+    [(_, wrong)] = wrong_answers(GRADED)["ex1-answer"][:1]
+    return {
+        "ada": version(answer=True),
+        "bob": version(),
+        "carol": version(answer=True, ex1=wrong),
+        "dora": version(answer=True, ex1=wrong, check="pass"),
+        "load1": version(answer=True, first=NEVER_ENDS),
+    }
+
+
+def home_put(room, student: str, files: dict[str, str]) -> None:
+    """Write FILES (path in the home -> text) into a student's home volume, as uid 1000."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = []
+        for i, (path, text) in enumerate(files.items()):
+            Path(tmp, str(i)).write_text(text)
+            script.append(f"mkdir -p \"$(dirname '/h/{path}')\" && cp /in/{i} '/h/{path}'")
+        subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", "--user", "0", "-v", f"{room.project}-home-{student}:/h",
+             "-v", f"{tmp}:/in:ro", IMAGES.ref("foundations"), "sh", "-c",
+             " && ".join(script) + " && chown -R 1000:100 /h"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def home_read(room, student: str, path: str) -> str | None:
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "-v", f"{room.project}-home-{student}:/h:ro",
+         IMAGES.ref("foundations"), "cat", f"/h/{path}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout if done.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def graded(room):
+    """make grade on a class of five (and a broken file); carol has a file of her own where her feedback goes."""
+    from tools.grade import Grading
+
+    for student, nb in class_of_five().items():
+        home_put(room, student, {f"course/{GRADED}": nbformat.writes(nb)})
+    home_put(room, "carol", {"feedback/numpy_foundations_for_deep_learning.html": "carol's own notes\n"})
+    home_put(room, "load2", {f"course/{GRADED}": "{ a notebook broken by hand"})
+    home_put(room, "load3", {f"course/{GRADED}": (NOTEBOOKS / "student" / GRADED).read_text()})  # as shipped
+    begun = time.monotonic()
+    report = Grading(room, [GRADED]).run()
+    report["wall"] = time.monotonic() - begun
+    return report
+
+
+def test_make_grade_scores_each_student_with_the_sources_checks(room, graded):
+    import csv
+
+    rows = {r["student"]: r for r in csv.DictReader(Path(graded["csv"]).read_text().splitlines())}
+    points = {name: (rows[name]["status"], float(rows[name]["points"])) for name in rows}
+    # ex1 is worth 2 of 7: a wrong answer loses them, also when its check was rewritten to `pass`
+    assert points == {
+        "ada": ("graded", 7.0),
+        "bob": ("not started", 0.0),  # no answer written: nothing to run
+        "carol": ("graded", 5.0),
+        "dora": ("graded", 5.0),
+        "load1": ("stopped", 0.0),
+        "load2": ("unreadable", 0.0),
+        "load3": ("not started", 0.0),  # the course as shipped
+    }, points
+    assert {r["max_points"] for r in rows.values()} == {"7.0"}
+    assert rows["ada"]["section"] == "a" and rows["bob"]["section"] == "b" and rows["load1"]["section"] == "load"
+    assert all(len(r["snapshot_sha256"]) == 64 and r["notebook"] == GRADED for r in rows.values())
+
+
+def test_a_notebook_that_never_ends_is_stopped_at_its_limit_and_the_others_are_graded(graded):
+    assert set(graded["stopped"]) == {f"load1/{GRADED}"}, graded["stopped"]
+    reason = graded["stopped"][f"load1/{GRADED}"]
+    assert "15 s limit and did not stop" in reason or "90 s limit" in reason, reason  # whichever limit came first
+    assert 15 <= graded["seconds"][f"load1/{GRADED}"] < 120
+    assert graded["wall"] < 400, f"grading five notebooks took {graded['wall']:.0f} s"
+
+
+def test_feedback_lands_in_the_homes_and_no_file_of_a_students_is_replaced(room, graded):
+    ada = home_read(room, "ada", "feedback/numpy_foundations_for_deep_learning.html")
+    assert ada and ada.startswith("<!-- dlcourse feedback -->") and "7.0" in ada and "<html" in ada
+    assert home_read(room, "carol", "feedback/numpy_foundations_for_deep_learning.html") == "carol's own notes\n"
+    dora = home_read(room, "dora", "feedback/numpy_foundations_for_deep_learning.html")
+    assert dora and "5.0" in dora and "7.0" in dora
+    assert home_read(room, "carol", f"course/{GRADED}") is not None, "a student's notebook went missing"
+
+
+def test_make_grades_writes_the_same_csv_again(room, graded):
+    from tools.grade import Grading
+
+    before = Path(graded["csv"]).read_text()
+    Path(graded["csv"]).unlink()
+    assert Grading(room, [GRADED]).export().read_text() == before
+
+
+def test_the_progress_page_shows_an_instructor_the_class_in_a_real_browser(room, teacher, graded):
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(f"{room.url}/hub/login")
+            page.fill("#username_input", "teacher")
+            page.fill("#password_input", PASSWORD)
+            page.click("#login_submit")
+            page.wait_for_url("**/hub/**")
+            page.goto(f"{room.url}/services/progress/")  # through the hub's OAuth: no other password
+            expect(page.locator("h1")).to_have_text("Class progress")
+            rows = page.locator("#progress tbody tr")
+            expect(rows).to_have_count(len(["ada", "bob", "carol", "dora", *LOAD_STUDENTS]))
+            column = [nb.file for nb in load_course().notebooks].index(GRADED) + 3  # student, section, then notebooks
+            ada = page.locator("#progress tbody tr", has=page.locator("td.student", has_text="ada"))
+            expect(ada.locator(f"td:nth-child({column})")).to_have_text("7 / 7")
+            load3 = page.locator("#progress tbody tr", has=page.locator("td.student", has_text="load3"))
+            expect(load3.locator(f"td:nth-child({column})")).to_have_text("not started")
+            expect(page.locator("svg.heatmap rect")).to_have_count(7 * len(load_course().notebooks))
+            page.goto(f"{room.url}/services/progress/?section=b")
+            expect(rows).to_have_count(2)  # bob and carol
+            page.screenshot(path=str(SHOTS / "progress-class.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "progress-class-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def test_a_student_sees_only_their_own_row_and_not_anothers(room, ada, graded):
+    own = ada.session.get(f"{room.url}/services/progress/", timeout=60)
+    assert own.status_code == 200 and "Your progress" in own.text, own.text[:300]
+    assert ">ada<" in own.text and ">bob<" not in own.text and "7 / 7" in own.text
+    assert "feedback/numpy_foundations_for_deep_learning.html" in own.text
+    assert ada.session.get(f"{room.url}/services/progress/student/bob", timeout=60).status_code == 403
+    data = ada.session.get(f"{room.url}/services/progress/api/grades", timeout=60).json()
+    assert [r["student"] for r in data["rows"]] == ["ada"]
+    assert ada.session.get(f"{room.url}/services/progress/api/grades?student=bob", timeout=60).status_code == 403
+
+
+def test_a_student_checks_a_notebook_with_nbgraders_validate_in_their_own_server(room, ada, graded):
+    """The Validate button's server side (nbgrader's validate_assignment), in ada's own container."""
+    import requests
+
+    home_put(room, "ada", {"course/my-try.ipynb": nbformat.writes(class_of_five()["carol"])})
+    ada.start("foundations")
+    try:
+
+        def validate(path):
+            r = requests.post(
+                f"{room.url}/user/ada/assignments/validate",
+                data={"path": path},
+                headers={"Authorization": f"token {ada.token()}"},
+                timeout=300,
+            )
+            assert r.status_code == 200, r.text[:300]
+            return r.json()
+
+        good, wrong = validate(f"course/{GRADED}"), validate("course/my-try.ipynb")
+    finally:
+        ada.stop()
+    assert good["success"] and not good["value"].get("failed") and not good["value"].get("changed"), good
+    failed = wrong["value"].get("failed") or []
+    assert wrong["success"] and len(failed) == 1 and "Exercise 1" not in str(good), wrong
+    assert "exercise(1" in failed[0]["source"] or "ex1" in str(failed[0]), failed[0]
 
 
 def test_https_when_the_instructor_gives_a_certificate_and_key(tmp_path):

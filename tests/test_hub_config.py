@@ -511,7 +511,7 @@ def test_the_server_idle_timeout_is_what_the_idle_culler_reads(tmp_path, timeout
     from jupyterhub_idle_culler import IdleCuller
 
     c = Room(tmp_path, f"[culling]\nserver_idle_timeout = {timeout}\n").config()
-    [service] = c.JupyterHub.services
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "idle-culler"]
     culler = IdleCuller()
     culler.parse_command_line(service["command"][3:])
     assert service["command"][1:3] == ["-m", "jupyterhub_idle_culler"]
@@ -520,8 +520,8 @@ def test_the_server_idle_timeout_is_what_the_idle_culler_reads(tmp_path, timeout
 
 def test_no_culler_when_servers_are_never_culled(tmp_path):
     c = Room(tmp_path, "[culling]\nserver_idle_timeout = 0\n").config()
-    assert "services" not in c.JupyterHub
-    assert [r["name"] for r in c.JupyterHub.load_roles] == ["admin", "instructor"]
+    assert [s["name"] for s in c.JupyterHub.services] == ["progress"]
+    assert [r["name"] for r in c.JupyterHub.load_roles] == ["admin", "instructor", "user"]
 
 
 @pytest.mark.parametrize("timeout", [0, 300, 1800, 604800])

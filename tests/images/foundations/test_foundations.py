@@ -1,6 +1,7 @@
 """What every course image must do: the foundations image's tests, inherited by
 every image built on it (tests/images/conftest.py)."""
 
+import json
 import re
 
 import pytest
@@ -95,13 +96,18 @@ def test_the_course_is_the_student_versions_without_solutions_in_code(container,
         assert shipped == (STUDENT / nb.file).read_text().strip(), f"{nb.file}: not the committed student version"
 
 
-def test_students_servers_load_none_of_nbgraders_extensions(container):
+def test_students_servers_load_only_nbgraders_validate_button(container):
     ansi = re.compile(r"\x1b\[[0-9;]*m")  # the listings are coloured
     script = (
-        "jupyter server extension list 2>&1; echo '<>'; jupyter labextension list 2>&1; echo '<>'; nbgrader --version"
+        "jupyter server extension list 2>&1; echo '<>'; cat /opt/venv/etc/jupyter/labconfig/page_config.json;"
+        " echo '<>'; nbgrader --version"
     )
     server, lab, version = ansi.sub("", container.sh(script)).split("<>")  # one container: each start costs seconds
-    for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
+    for ext in ("formgrader", "assignment_list", "course_list"):
         assert re.search(rf"nbgrader\.server_extensions\.{ext}\s+disabled", server), server
-    assert re.search(r"@jupyter/nbgrader v\S+ disabled", lab), lab
+    assert re.search(r"nbgrader\.server_extensions\.validate_assignment\s+enabled", server), server
+    disabled = json.loads(lab)["disabledExtensions"]
+    plugins = ("menu", "assignment-list", "course-list", "create-assignment", "formgrader")
+    assert {f"@jupyter/nbgrader:{p}" for p in plugins} <= {k for k, v in disabled.items() if v}, disabled
+    assert not disabled.get("@jupyter/nbgrader") and not disabled.get("@jupyter/nbgrader:validate-assignment")
     assert "nbgrader version 0.9.6" in version
