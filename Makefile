@@ -118,7 +118,7 @@ test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
 	@tools/ensure_browser.sh
 	@echo "==> Image and classroom tests (papermill in every image; a real hub on port 18000), on two workers"
-	@$(VENV)/bin/pytest -q -rA -m docker -n 2 --dist loadgroup
+	@$(VENV)/bin/pytest -q -rA -m docker -n 2
 
 lock: $(VENV)/.installed ## Regenerate every image's lock (with hashes) from its requirements.in
 	@$(VENV)/bin/python -m tools.lock
