@@ -286,6 +286,7 @@ class RosterAuthenticator(RosterGate, NativeAuthenticator):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._code_checks: dict[str, tuple[str, bytes, bool]] = {}  # pending_code's answers
         self.sync_roster()
 
     def get_handlers(self, app):
@@ -316,11 +317,21 @@ class RosterAuthenticator(RosterGate, NativeAuthenticator):
             self.log.info("Roster: created %d account(s) with enrolment codes: %s", len(created), ", ".join(created))
         return created
 
-    def pending_code(self, username: str) -> str | None:
-        """The user's enrolment code while it is still their password, else None."""
+    async def pending_code(self, username: str) -> str | None:
+        """The user's enrolment code while it is still their password, else None. Asked before
+        every server start, so the bcrypt comparison runs in a thread (not on the hub's event
+        loop, where 30 starts at 9:00 would queue behind each other's hashing) and its answer is
+        kept for that code and that stored hash: a changed password is a new hash, so a kept
+        answer is never stale. One entry per user."""
         code = read_codes(Path(self.codes_path)).get(username)
-        info = UserInfo.find(self.db, username)
-        return code if code and info is not None and info.is_valid_password(code) else None
+        info = UserInfo.find(self.db, username) if code else None
+        if info is None:
+            return None
+        kept = self._code_checks.get(username)
+        if kept is None or kept[:2] != (code, info.password):
+            matches = await asyncio.to_thread(bcrypt.checkpw, code.encode(), info.password)
+            kept = self._code_checks[username] = (code, info.password, matches)
+        return code if kept[2] else None
 
     async def authenticate(self, handler, data):
         """NativeAuthenticator's password check (with its lock-out), but the bcrypt
@@ -339,7 +350,7 @@ class RosterAuthenticator(RosterGate, NativeAuthenticator):
         return None
 
     async def pre_spawn_start(self, user, spawner):
-        if self.pending_code(user.name):
+        if await self.pending_code(user.name):
             raise web.HTTPError(
                 403,
                 "You are still using your one-time enrolment code. Choose your own "

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -294,6 +295,35 @@ async def test_the_code_logs_in_but_no_server_starts_until_the_password_is_chang
     assert alive(spawner.pid)
     assert await login(classroom, "ada", code) is None, "the enrolment code still works after the change"
     assert await login(classroom, "ada", PASSWORD) is not None
+
+
+@pytest.mark.asyncio
+async def test_the_enrolment_code_check_before_a_start_hashes_off_the_event_loop_once_per_password(
+    classroom, monkeypatch
+):
+    """The check that refuses a start on the enrolment code runs before every start: its bcrypt
+    comparison runs in a thread (not on the hub's event loop) and is not repeated for the same
+    code and stored hash; a password change (a new hash) is seen at once."""
+    loop_thread, calls = threading.current_thread(), []
+    real_checkpw = dlauth.bcrypt.checkpw
+
+    def recording_checkpw(password, hashed):
+        calls.append(threading.current_thread())
+        return real_checkpw(password, hashed)
+
+    monkeypatch.setattr(dlauth.bcrypt, "checkpw", recording_checkpw)
+    authenticator, code = classroom.authenticator, codes(classroom)["ada"]
+    assert await authenticator.pending_code("ada") == code
+    assert await authenticator.pending_code("ada") == code
+    assert len(calls) == 1, f"the same code and hash were hashed {len(calls)} times"
+    assert loop_thread not in calls, "bcrypt ran on the hub's event loop"
+
+    session = await enrolled(classroom, "ada")
+    calls.clear()
+    assert await authenticator.pending_code("ada") is None, "the changed password still counts as the code"
+    assert await authenticator.pending_code("ada") is None
+    assert len(calls) == 1 and loop_thread not in calls
+    assert (await start_server(classroom, "ada", session)).status_code in (201, 202)
 
 
 @pytest.mark.asyncio
