@@ -3,7 +3,7 @@
 Checked offline on the parsed YAML: every `make <target>` of a `run:` step exists in the Makefile;
 the image matrix is images/images.toml's images in build order, each image in a job that runs after
 its parent's; every action is pinned to a full commit SHA with its version in a comment; permissions
-are read-only; checkouts keep no credentials; no secret is used (pull requests from forks get none).
+are read-only but for the layer cache's `packages: write`, used only on pushes to the default branch; checkouts keep no credentials; no secret is used (pull requests from forks get none).
 Each check also runs on a broken copy of the workflow, to show that it fails.
 `make lint` validates the same files with actionlint and zizmor."""
 
@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from dlcourse.manifest import ROOT, load_images
-from tools import ci_summary
+from tools import build, ci_summary
+from tools.docker_cli import DockerError
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = "ci.yml"
@@ -164,20 +165,36 @@ def pinning_problems(workflow: dict, text: str) -> list[str]:
     return problems
 
 
+# The one write a job may hold: packages, for the layer cache (tools/build.py --push-cache), used only
+# by steps that run on pushes to the default branch (never for a pull request's code).
+CACHE_PUSH_IF = "github.event_name == 'push' && github.ref_name == github.event.repository.default_branch"
+
+
 def permission_problems(workflow: dict) -> list[str]:
-    def read_only(permissions) -> bool:
+    def writes(permissions) -> set[str]:
         if isinstance(permissions, dict):
-            return all(value in READ_ONLY for value in permissions.values())
-        return permissions == "read-all"
+            return {scope for scope, value in permissions.items() if value not in READ_ONLY}
+        return set() if permissions == "read-all" else {str(permissions)}
 
     problems = []
     if "permissions" not in workflow:
         problems.append("no top-level `permissions` (the default token may write)")
-    elif not read_only(workflow["permissions"]):
+    elif writes(workflow["permissions"]):
         problems.append(f"top-level permissions {workflow['permissions']!r} are not read-only")
     for job_id, job in workflow["jobs"].items():
-        if "permissions" in job and not read_only(job["permissions"]):
+        wanted = writes(job.get("permissions", {}))
+        token_steps = [step for step in job.get("steps", []) if "github.token" in json.dumps(step)]
+        if not wanted:
+            continue
+        if wanted != {"packages"}:
             problems.append(f"job {job_id}: permissions {job['permissions']!r} are not read-only")
+        elif job.get("uses") == f"$/.github/workflows/{IMAGE}":
+            continue  # the called job's own permissions and steps are checked in image.yml
+        elif not token_steps or any(step.get("if") != CACHE_PUSH_IF for step in token_steps):
+            problems.append(
+                f"job {job_id}: packages: write, but the token is used by steps that do not run only on "
+                f"pushes to the default branch (if: {CACHE_PUSH_IF})"
+            )
     return problems
 
 
@@ -296,7 +313,9 @@ BROKEN = [
     ("pinned actions", _replace_text(IMAGE, "# v7.0.0", "# the latest"), "version in a trailing comment"),
     ("read-only permissions", _set([CI, "permissions"], "write-all"), "not read-only"),
     ("read-only permissions", _set([CI, "permissions"], {"contents": "write"}), "not read-only"),
-    ("read-only permissions", _set([IMAGE, "jobs", "smoke", "permissions"], {"packages": "write"}), "job smoke"),
+    ("read-only permissions", _set([IMAGE, "jobs", "smoke", "permissions"], {"contents": "write"}), "job smoke"),
+    ("read-only permissions", _replace_text(IMAGE, f"if: {CACHE_PUSH_IF}", "if: always()"), "job smoke: packages"),
+    ("read-only permissions", _set([CI, "jobs", "lint", "permissions"], {"packages": "write"}), "job lint: packages"),
     ("read-only permissions", _replace_text(CI, "permissions:\n  contents: read\n", ""), "no top-level"),
     ("no persisted credentials", _set([CI, "jobs", "lint", "steps", 0, "with"], {}), "persist-credentials"),
     (
@@ -368,6 +387,39 @@ def test_each_image_job_smoke_runs_its_image_and_publishes_the_report():
             assert caller["uses"] == f"$/.github/workflows/{IMAGE}" and caller["with"] == {
                 "image": "${{ matrix.image }}"
             }
+
+
+def test_image_builds_take_layers_from_the_registry_cache_that_the_default_branch_pushes():
+    """A notebook-only change rebuilds only the course layer on a runner that starts empty."""
+    [job] = parsed()[IMAGE]["jobs"].values()
+    tests_job = parsed()[CI]["jobs"]["image-tests"]
+    cache = job["env"][build.CACHE_VARIABLE]
+    assert "ghcr.io/{0}" in cache and "github.repository" in cache and "schedule" in cache, cache
+    assert tests_job["env"][build.CACHE_VARIABLE] == cache, "the image tests build without the image jobs' layers"
+    [push] = [step for step in job["steps"] if "--push-cache" in step.get("run", "")]
+    assert push["if"] == CACHE_PUSH_IF and 'python3 -m tools.build --push-cache "$IMAGE"' in push["run"]
+    assert "--password-stdin" in push["run"], "the token must not be on a command line"
+    steps_after = job["steps"][job["steps"].index(push) :]
+    assert not any("make smoke" in step.get("run", "") for step in steps_after), (
+        "the cache is pushed before the smoke run"
+    )
+
+
+def test_a_build_reads_the_registry_cache_only_when_one_is_set(monkeypatch):
+    monkeypatch.setattr(build, "build_client", lambda: ["docker"])
+    images = load_images()
+    tag = images.stack_ref("foundations")
+    monkeypatch.delenv(build.CACHE_VARIABLE, raising=False)
+    plain = build.build_command(tag, "images/foundations/Dockerfile", args={}, ca_bundle=None)
+    assert "--cache-from" not in plain and "BUILDKIT_INLINE_CACHE=1" not in plain
+    monkeypatch.setenv(build.CACHE_VARIABLE, "ghcr.io/Some-Owner/Course/")
+    cached = build.build_command(tag, "images/foundations/Dockerfile", args={}, ca_bundle=None)
+    ref = cached[cached.index("--cache-from") + 1]
+    assert ref == f"ghcr.io/some-owner/course/{tag.split('/')[-1]}", ref  # registries want lower case
+    assert "BUILDKIT_INLINE_CACHE=1" in cached, "a pushed image without inline cache metadata is no cache"
+    monkeypatch.setenv(build.CACHE_VARIABLE, "ghcr.io")
+    with pytest.raises(DockerError, match=r"DLCOURSE_BUILD_CACHE='ghcr.io'.*allowed: <registry>/<path>"):
+        build.build_command(tag, "images/foundations/Dockerfile", args={}, ca_bundle=None)
 
 
 def test_lock_drift_runs_weekly_and_only_reports():

@@ -6,7 +6,14 @@ stacks build on the foundations stack) and the course image on top of that stack
 (images/course/Dockerfile). Docker's layer cache makes a rebuild with nothing changed
 take seconds. Sizes are written to build/images.json.
 
+A machine that starts without layers (a hosted CI runner) can take them from a registry:
+with DLCOURSE_BUILD_CACHE=<registry>/<path> (the hosted workflow: ghcr.io/<owner>/<repo>)
+every build also looks for its layers in <registry>/<path>/<image>:<tag> (Docker's
+inline cache: the pushed image carries its cache metadata), so a notebook-only change
+rebuilds only the course layer; `--push-cache` pushes the built images there.
+
 Usage: python3 -m tools.build [image ...]   (make images; CA_BUNDLE=path for TLS interception)
+       python3 -m tools.build --push-cache [image ...]   (after a build; needs docker login)
 """
 
 from __future__ import annotations
@@ -22,15 +29,34 @@ from dlcourse.settings import load_settings
 from tools.cli import cli, say
 from tools.docker_cli import DockerError, build_client, build_env, image_size_mb
 
+CACHE_VARIABLE = "DLCOURSE_BUILD_CACHE"
 
-def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: str | None) -> None:
+
+def cache_ref(tag: str) -> str | None:
+    """Where the registry cache keeps the image TAG (name:tag); None without a cache."""
+    prefix = os.environ.get(CACHE_VARIABLE, "").strip().rstrip("/").lower()  # registries want lower case
+    if not prefix:
+        return None
+    if "/" not in prefix or any(c.isspace() for c in prefix):
+        raise DockerError(f"{CACHE_VARIABLE}={prefix!r}: allowed: <registry>/<path>, e.g. ghcr.io/owner/repo")
+    return f"{prefix}/{tag.split('/')[-1]}"
+
+
+def build_command(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: str | None) -> list[str]:
     cmd = [*build_client(), "build", "--progress=plain", "-f", dockerfile, "-t", tag]
+    cache = cache_ref(tag)
+    if cache:  # the layers another machine pushed; a missing one is only a warning
+        cmd += ["--cache-from", cache, "--build-arg", "BUILDKIT_INLINE_CACHE=1"]
     for key, value in args.items():
         cmd += ["--build-arg", f"{key}={value}"]
     if ca_bundle:
         cmd += ["--secret", f"id=ca_bundle,src={ca_bundle}"]
     cmd.append(str(ROOT))
-    proc = subprocess.run(cmd, env=build_env(), cwd=ROOT)
+    return cmd
+
+
+def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: str | None) -> None:
+    proc = subprocess.run(build_command(tag, dockerfile, args=args, ca_bundle=ca_bundle), env=build_env(), cwd=ROOT)
     if proc.returncode != 0:
         raise DockerError(f"building {tag} from {dockerfile} failed (build log above)")
 
@@ -48,6 +74,19 @@ def push(images) -> int:
     return 0
 
 
+def push_cache(images, order: list[str]) -> int:
+    """Push each built stack and course image of ORDER to the registry cache."""
+    for tag in [ref for folder in order for ref in (images.stack_ref(folder), images.ref(folder))]:
+        target = cache_ref(tag)
+        if target is None:
+            raise DockerError(f"--push-cache needs {CACHE_VARIABLE}=<registry>/<path>")
+        say(f"pushing {target} (layer cache)")
+        subprocess.run(["docker", "tag", tag, target], check=True)
+        if subprocess.run(["docker", "push", target]).returncode != 0:
+            raise DockerError(f"pushing {target} failed (docker login {target.split('/')[0]} first?)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="*", help="folders under images/ (default: all)")
@@ -56,6 +95,11 @@ def main(argv: list[str]) -> int:
         "--push",
         action="store_true",
         help="tag the built course images for kubernetes.registry (hub/classroom.toml) and push them",
+    )
+    parser.add_argument(
+        "--push-cache",
+        action="store_true",
+        help=f"push the built images to the layer cache in ${CACHE_VARIABLE} (the hosted workflow)",
     )
     parser.add_argument(
         "--ca-bundle",
@@ -74,6 +118,8 @@ def main(argv: list[str]) -> int:
     order = [f for f in images.build_order() if f in wanted or any(images.images[w].parent == f for w in wanted)]
     if opts.push:
         return push(images)
+    if opts.push_cache:
+        return push_cache(images, order)
     subprocess.run([str(ROOT / "tools" / "base_os.sh"), images.debian], check=True)
     if opts.hub:
         say(f"{images.hub_ref} (the classroom hub)")
