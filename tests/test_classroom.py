@@ -5,6 +5,7 @@ kernels over websockets. Torn down at the end, also when a test fails."""
 import copy
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -520,15 +521,47 @@ def test_make_up_applies_a_changed_setting_and_running_servers_keep_running(room
         room.up()
 
 
+def backup_while_ada_works(room, ada, dest):
+    """make backup while ada runs cells: (the archive, every state the hub and the proxy containers
+    were seen in, ada's cells as (output, seconds)). Nobody may be frozen: no pause, answers keep coming."""
+    containers = [room.compose("ps", "-q", service, capture=True).stdout.strip() for service in ("hub", "proxy")]
+    states, cells, done = set(), [], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            out = subprocess.run(["docker", "inspect", "-f", "{{.State.Status}}", *containers], capture_output=True)
+            states.update(out.stdout.decode().split())
+            time.sleep(0.1)
+
+    def work():
+        while not done.is_set():
+            t0 = time.monotonic()
+            cells.append((ada.run("print(1 + 1)").strip(), round(time.monotonic() - t0, 1)))
+
+    threads = [threading.Thread(target=watch), threading.Thread(target=work)]
+    for thread in threads:
+        thread.start()
+    try:
+        archive = room.backup(dest)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    return archive, states, cells
+
+
 def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     ada.start("foundations")
     ada.run("open('/home/jovyan/thesis.txt', 'w').write('chapter one')")
-    ada.run("open('/home/jovyan/draft.txt', 'w').write('x' * 10**6)")  # no pause: the hub keeps answering
+    ada.run("import os; open('/home/jovyan/draft.bin', 'wb').write(os.urandom(96 * 2**20))")  # a tar that takes a while
     in_grading = ["docker", "run", "--rm", "--network", "none", "--user", "0", "-v", f"{room.grading_volume}:/g"]
     subprocess.run([*in_grading, IMAGES.ref("foundations"), "sh", "-c", "echo gradebook > /g/kept"], check=True)
-    archive = room.backup(tmp_path / "backups")
+    archive, states, cells = backup_while_ada_works(room, ada, tmp_path / "backups")
     assert archive.stat().st_mode & 0o077 == 0, "the backup holds password hashes: mode 600"
-    assert ada.run("print(1 + 1)").strip() == "2"
+    assert states == {"running"}, f"the hub or the proxy was {sorted(states - {'running'})} during the backup"
+    assert cells and all(out == "2" and seconds < 10 for out, seconds in cells), (
+        f"ada's cells during the backup: {cells}"
+    )
     ada.stop()
     room.down(volumes=True)  # the machine is gone: no hub state, no homes, no roster, no settings
     assert room.volumes() == []
