@@ -59,120 +59,61 @@ def posterior_after_tests(prior, sensitivity, specificity, n_positive):
     ],
     "ex2-answer": [
         (
-            "swaps the two divisors",
+            "the posterior mean (h + a) / (n + a + b) instead of its mode",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_mle(s) for s in rng.normal(0.0, sigma, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    return (heads + a) / (flips + a + b)
 """,
         ),
         (
-            "the forbidden shortcut: np.var",
+            "ignores the prior: the MLE h/n",
             """
-def var_mle(x):
-    return np.var(x)
-
-def var_unbiased(x):
-    return np.var(x, ddof=1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_mle(s) for s in rng.normal(0.0, sigma, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    return heads / flips
 """,
         ),
         (
-            "the forbidden shortcut: the .var() method, hidden in the simulation",
+            "swaps the pseudo-counts: a goes with the tails",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(rng.normal(0.0, sigma, size=(n_samples, N)).var(axis=1).mean())
+def map_coin(heads, flips, a, b):
+    return (heads + b - 1) / (flips + a + b - 2)
 """,
         ),
         (
-            "types in the theory instead of simulating",
+            "forgets the tails' pseudo-counts in the denominator",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return (N - 1) / N * sigma ** 2
+def map_coin(heads, flips, a, b):
+    return (heads + a - 1) / (flips + a - 1)
 """,
         ),
         (
-            "averages the unbiased estimate instead of the MLE",
+            "the -1 only in the numerator: (h + a - 1) / (n + a + b)",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_unbiased(s) for s in rng.normal(0.0, sigma, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    return (heads + a - 1) / (flips + a + b)
 """,
         ),
         (
-            "passes the variance sigma^2 where rng.normal wants the standard deviation",
+            "a grid search on 101 points: near the maximiser, not at it",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_mle(s) for s in rng.normal(0.0, sigma ** 2, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    grid = np.linspace(0.0, 1.0, 101)[1:-1]
+    logpost = (heads + a - 1) * np.log(grid) + (flips - heads + b - 1) * np.log1p(-grid)
+    return grid[np.argmax(logpost)]
 """,
         ),
         (
-            "simulates with the global np.random, not with rng",
+            "works for one coin only: float() of the result fails on arrays",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / len(x)
-
-def var_unbiased(x):
-    x = np.asarray(x, dtype=float)
-    return np.sum((x - x.mean()) ** 2) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_mle(s) for s in np.random.normal(0.0, sigma, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    return float((heads + a - 1) / (flips + a + b - 2))
 """,
         ),
         (
-            "E[x^2] - E[x]^2: cancels catastrophically for data far from 0",
+            "hard-codes the prior Beta(2, 2) instead of using a and b",
             """
-def var_mle(x):
-    x = np.asarray(x, dtype=float)
-    return np.mean(x ** 2) - np.mean(x) ** 2
-
-def var_unbiased(x):
-    return var_mle(x) * len(x) / (len(x) - 1)
-
-def average_var_mle(N, sigma, n_samples, rng):
-    return float(np.mean([var_mle(s) for s in rng.normal(0.0, sigma, size=(n_samples, N))]))
+def map_coin(heads, flips, a, b):
+    return (heads + 1) / (flips + 2)
 """,
         ),
     ],
