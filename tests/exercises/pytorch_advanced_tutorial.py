@@ -6,10 +6,16 @@ WRONG_ANSWERS = {
             "backward uses the derivative of the sigmoid instead of SiLU's",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -22,10 +28,16 @@ class MySiLU(torch.autograd.Function):
             "backward forgets to multiply by grad_out",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -38,10 +50,16 @@ class MySiLU(torch.autograd.Function):
             "backward drops the second term of the product rule",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -53,10 +71,16 @@ class MySiLU(torch.autograd.Function):
             "sign slip: 1 + x * sigmoid(x) instead of 1 + x * (1 - sigmoid(x))",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -69,10 +93,16 @@ class MySiLU(torch.autograd.Function):
             "unstable forward x * e^x / (1 + e^x): inf / inf = NaN for large x",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.exp(x) / (1 + torch.exp(x))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -85,10 +115,16 @@ class MySiLU(torch.autograd.Function):
             "the forbidden shortcut: forward calls F.silu",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return F.silu(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -101,10 +137,16 @@ class MySiLU(torch.autograd.Function):
             "the forbidden shortcut: backward asks autograd for the derivative",
             """
 class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def forward(x):
         return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -113,6 +155,43 @@ class MySiLU(torch.autograd.Function):
             z = x.detach().requires_grad_(True)
             (g,) = torch.autograd.grad(z * torch.sigmoid(z), z, grad_out)
         return g
+""",
+        ),
+        (
+            "the older combined style, forward(ctx, x) saving the tensors itself: right with .backward(), refused by torch.func",
+            """
+class MySiLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * torch.sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        s = torch.sigmoid(x)
+        return grad_out * s * (1 + x * (1 - s))
+""",
+        ),
+        (
+            "setup_context saves the output and backward treats it as the input",
+            """
+class MySiLU(torch.autograd.Function):
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x):
+        return x * torch.sigmoid(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        s = torch.sigmoid(x)
+        return grad_out * s * (1 + x * (1 - s))
 """,
         ),
     ],
