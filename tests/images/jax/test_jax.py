@@ -1,5 +1,6 @@
 """The JAX image: jax with its CUDA 12 plugin, Flax and Optax, and the simulated
-CPU devices the sharding lessons use in the smoke runs."""
+CPU devices the sharding lessons use: in the smoke runs, and on a student's server
+without an NVIDIA GPU (set by the start hook)."""
 
 import json
 
@@ -23,6 +24,29 @@ def test_jax_has_its_cuda_plugin_and_computes_on_the_cpu(container):
 def test_smoke_environment_gives_the_sharding_lessons_eight_devices(container, image):
     env = load_images().images[image].smoke_env
     assert container.python("import jax; print(len(jax.devices()))", env=env) == "8"
+
+
+# The image's real start hook, with jupyterhub-singleuser replaced by a script that
+# reports what a kernel of the server would see: XLA_FLAGS and JAX's device count.
+SERVER_REPORT = """mkdir -p /tmp/fake-server
+cat > /tmp/fake-server/jupyterhub-singleuser <<'SH'
+#!/bin/sh
+exec python -c "import os, jax; print('flags=' + os.environ.get('XLA_FLAGS', ''), 'devices=' + str(len(jax.devices())))"
+SH
+chmod +x /tmp/fake-server/jupyterhub-singleuser
+PATH=/tmp/fake-server:$PATH start-singleuser | tail -n 1
+"""
+
+
+def test_start_hook_gives_cpu_only_servers_eight_devices_and_gpu_servers_none(container):
+    flag = "--xla_force_host_platform_device_count"
+    assert container.sh(SERVER_REPORT) == f"flags={flag}=8 devices=8"
+    # a visible NVIDIA GPU (a stand-in device node): no simulated devices, the GPU is JAX's device
+    assert container.sh(SERVER_REPORT, "--device", "/dev/null:/dev/nvidiactl").startswith("flags= ")
+    # a device count the hub or the student already chose is kept; other XLA flags stay as they are
+    assert container.sh(SERVER_REPORT, env={"XLA_FLAGS": f"{flag}=2"}) == f"flags={flag}=2 devices=2"
+    other = "--xla_dump_hlo_as_text"
+    assert container.sh(SERVER_REPORT, env={"XLA_FLAGS": other}) == f"flags={other} {flag}=8 devices=8"
 
 
 def test_flax_and_optax_train_a_step(container):
