@@ -8,12 +8,16 @@ the hub's peak CPU and memory. Loopback only, bounded in count and time.
 
 Usage: python -m tests.loadtest N [ENV]      (make loadtest N=30 ENV=foundations)
        python -m tests.loadtest bench [RUNS]  one student, login to kernel, RUNS times per environment
-Writes build/loadtest/<env>-<n>.json and .md.
+Writes its report to docs/capacity/<env>-<n>.json (bench: docs/capacity/bench.json), with the
+machine it ran on; `make readme` turns those reports into the README's capacity section, so no
+number there is typed by hand.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -25,8 +29,29 @@ from pathlib import Path
 from tests.hubclient import Student
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "docs" / "capacity"  # the README's capacity section is generated from these
 PASSWORD = "load-test-passphrase-7"
 MAX_STUDENTS = 60
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory_kb / 2**20),
+        "gpus": 0 if not Path("/dev/nvidiactl").exists() else len(list(Path("/dev").glob("nvidia[0-9]*"))),
+        "kernel": platform.release(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def write_report(name: str, report: dict | list) -> Path:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), "report": report}, indent=2) + "\n")
+    print(f"==> report: {path.relative_to(ROOT)} (run `make readme` to put it in the README)", flush=True)
+    return path
 
 
 def enrol(url: str, name: str, code: str) -> None:
@@ -201,7 +226,7 @@ def bench(runs: int) -> list[dict]:
             print(rows[-1], flush=True)
     finally:
         room.down(volumes=True)
-    (work / f"bench-{runs}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_report("bench", {"runs": runs, "environments": rows})
     return rows
 
 
@@ -229,8 +254,7 @@ def main(argv: list[str]) -> int:
         report = run(room, names, codes, environment)
     finally:
         room.down(volumes=True)
-    (work / f"{environment}-{n}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (work / f"{environment}-{n}.md").write_text(markdown(report))
+    write_report(f"{environment}-{n}", report)
     print(markdown(report))
     return 0 if report["ready"] == n else 1
 

@@ -1,20 +1,23 @@
-"""Generate the README's course and image tables from the manifest and images.toml.
+"""Generate the README's tables: the course and the images from the manifest and images.toml,
+the capacity section from the load test's own reports (docs/capacity/*.json).
 
 The tables sit between marker comments in README.md; `make readme` rewrites them
 and the test suite fails when they are stale, so the README never drifts from
-notebooks/course.toml and images/images.toml.
+notebooks/course.toml, images/images.toml or the measurements.
 
 Usage: python3 -m tools.readme [--check]
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
 from dlcourse.manifest import ROOT, load_course, load_images
 
 README = ROOT / "README.md"
+CAPACITY = ROOT / "docs" / "capacity"  # written by tests/loadtest.py (make loadtest)
 
 
 def course_table() -> str:
@@ -41,7 +44,64 @@ def image_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"course": course_table, "images": image_table}
+def _reports() -> list[tuple[dict, dict]]:
+    """(machine, report) of every load test report, bench excluded."""
+    found = []
+    for path in sorted(CAPACITY.glob("*.json")):
+        if path.stem != "bench":
+            data = json.loads(path.read_text())
+            found.append((data["machine"], data["report"]))
+    return found
+
+
+def _on(machine: dict) -> str:
+    gpus = f", {machine['gpus']} GPU(s)" if machine["gpus"] else ", no GPU"
+    return f"{machine['cpus']} cores, {machine['memory_gib']} GiB{gpus}, {machine['date']}"
+
+
+def capacity_table() -> str:
+    images = load_images()
+    order = {images.images[f].environment: i for i, f in enumerate(images.build_order())}
+    rows = [
+        "| students at once | environment | got a kernel | failures | login p50 | login to kernel p50 / p95 / max "
+        "| hub peak CPU / memory | idle server memory | measured on |",
+        "|---:|---|---:|---:|---:|---|---|---:|---|",
+    ]
+    reports = sorted(_reports(), key=lambda mr: (-mr[1]["students"], order.get(mr[1]["environment"], 99)))
+    for machine, r in reports:
+        rows.append(
+            f"| {r['students']} | {images.by_environment(r['environment']).display_name} | {r['ready']} "
+            f"| {len(r['failures'])} | {r['login_p50_s']} s | {r['p50_s']} / {r['p95_s']} / {r['max_s']} s "
+            f"| {r['hub_peak_cpu_percent']:.0f} % / {r['hub_peak_memory_mb']:.0f} MB "
+            f"| {r['server_memory_mb_median']:.0f} MB | {_on(machine)} |"
+        )
+    if not reports:
+        rows.append("| no report yet: run `make loadtest` | | | | | | | | |")
+    return "\n".join(rows)
+
+
+def bench_table() -> str:
+    path = CAPACITY / "bench.json"
+    if not path.exists():
+        return "No single-student report yet: run `python -m tests.loadtest bench 10`."
+    data = json.loads(path.read_text())
+    images = load_images()
+    rows = [
+        f"One student alone, {data['report']['runs']} times per environment "
+        f"(`python -m tests.loadtest bench {data['report']['runs']}`, {_on(data['machine'])}):",
+        "",
+        "| environment | got a kernel | login to kernel p50 / p95 | idle server memory |",
+        "|---|---:|---|---:|",
+    ]
+    for r in data["report"]["environments"]:
+        rows.append(
+            f"| {images.by_environment(r['environment']).display_name} | {r['ok']} of {r['runs']} "
+            f"| {r['p50_s']} / {r['p95_s']} s | {r['idle_server_mb']:.0f} MB |"
+        )
+    return "\n".join(rows)
+
+
+SECTIONS = {"course": course_table, "images": image_table, "capacity": capacity_table, "bench": bench_table}
 
 
 def render(text: str) -> str:
