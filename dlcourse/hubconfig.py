@@ -109,9 +109,28 @@ def apply(
     return hooks
 
 
+def sqlite_wal(dbapi_connection, connection_record) -> None:
+    """Every SQLite connection of the hub: write-ahead log, and fsync at checkpoints instead of at
+    every commit (synchronous=NORMAL). The hub commits on its event loop at each login, spawn and
+    activity update; with a full fsync per commit, that was 18% of the loop's time while 30
+    students started (py-spy). A power cut may lose the last commits, never the database."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
 def _hub(hub: dict, c, paths: HubPaths) -> None:
     """The hub itself: its state in the volume, the proxy token generated once and kept there."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
     c.JupyterHub.db_url = f"sqlite:///{paths.state / 'jupyterhub.sqlite'}"
+    if not event.contains(Engine, "connect", sqlite_wal):
+        event.listen(Engine, "connect", sqlite_wal)
     c.JupyterHub.cookie_secret_file = str(paths.state / "jupyterhub_cookie_secret")
     # The proxy is its own service (dlcourse/proxy.py): the hub neither starts nor stops it, so
     # a hub restart keeps every route and open connection. It terminates HTTPS itself.

@@ -116,6 +116,25 @@ def test_the_real_config_file_loads_against_the_given_folders(tmp_path, monkeypa
     assert c.JupyterHub.cleanup_servers is False and c.JupyterHub.upgrade_db is True
 
 
+def test_the_hubs_database_commits_without_an_fsync_each_through_jupyterhubs_own_engine(tmp_path, monkeypatch):
+    """WAL and synchronous=NORMAL on the connections JupyterHub's orm opens for the configured db_url."""
+    from jupyterhub import orm
+    from sqlalchemy import text
+
+    room = Room(tmp_path)
+    c = load_hub_config(monkeypatch, room)
+    load_hub_config(monkeypatch, room)  # applied twice: one listener
+    db = orm.new_session_factory(c.JupyterHub.db_url)()
+    try:
+        assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.execute(text("PRAGMA synchronous")).scalar() == 1, "synchronous is not NORMAL (1)"
+        db.add(orm.User(name="ada"))
+        db.commit()
+        assert orm.User.find(db, "ada") is not None
+    finally:
+        db.close()
+
+
 def test_https_is_the_proxys_and_the_hub_never_starts_or_stops_the_proxy(tmp_path, monkeypatch):
     """The proxy is its own service (dlcourse/proxy.py terminates HTTPS, tests/test_proxy.py)."""
     from dlcourse import proxy
