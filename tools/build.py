@@ -61,16 +61,20 @@ def docker_build(tag: str, dockerfile: str, *, args: dict[str, str], ca_bundle: 
         raise DockerError(f"building {tag} from {dockerfile} failed (build log above)")
 
 
+def tag_and_push(source: str, target: str, why: str = "") -> None:
+    """Tag the local image SOURCE as TARGET and push it; a failed push names the registry to log in to."""
+    say(f"pushing {target}{why}")
+    subprocess.run(["docker", "tag", source, target], check=True)
+    if subprocess.run(["docker", "push", target]).returncode != 0:
+        raise DockerError(f"pushing {target} failed (docker login {target.split('/')[0]} first?)")
+
+
 def push(images) -> int:
     registry = load_settings()["kubernetes"]["registry"]
     if not registry:
         raise DockerError("set kubernetes.registry in hub/classroom.toml to the registry your cluster pulls from")
     for folder in images.build_order():
-        target = f"{registry}/{images.images[folder].name.split('/')[-1]}:{images.tag}"
-        say(f"pushing {target}")
-        subprocess.run(["docker", "tag", images.ref(folder), target], check=True)
-        if subprocess.run(["docker", "push", target]).returncode != 0:
-            raise DockerError(f"pushing {target} failed (docker login {registry.split('/')[0]} first?)")
+        tag_and_push(images.ref(folder), f"{registry}/{images.images[folder].name.split('/')[-1]}:{images.tag}")
     return 0
 
 
@@ -80,10 +84,7 @@ def push_cache(images, order: list[str]) -> int:
         target = cache_ref(tag)
         if target is None:
             raise DockerError(f"--push-cache needs {CACHE_VARIABLE}=<registry>/<path>")
-        say(f"pushing {target} (layer cache)")
-        subprocess.run(["docker", "tag", tag, target], check=True)
-        if subprocess.run(["docker", "push", target]).returncode != 0:
-            raise DockerError(f"pushing {target} failed (docker login {target.split('/')[0]} first?)")
+        tag_and_push(tag, target, " (layer cache)")
     return 0
 
 
