@@ -1,4 +1,5 @@
-"""Every image's stack is pinned: each requirement is in its lock, with hashes."""
+"""Every image's stack is pinned: each requirement is in its lock, with hashes. So is the course
+layer every image adds on top of its stack (images/course)."""
 
 import re
 
@@ -10,6 +11,8 @@ from dlcourse.manifest import ROOT, load_images
 
 IMAGES = load_images()
 HUB_IN, HUB_LOCK = ROOT / "hub" / "requirements.in", ROOT / "hub" / "requirements.lock"
+COURSE = "course"  # images/course: the layer on top of every stack
+LOCKED = [*IMAGES.images, COURSE]  # the folders under images/ with a lock
 
 
 def requirements(folder):
@@ -46,13 +49,13 @@ def lock_pins(folder):
     return pins(ROOT / "images" / folder / "requirements.lock")
 
 
-@pytest.mark.parametrize("folder", list(IMAGES.images))
+@pytest.mark.parametrize("folder", LOCKED)
 def test_every_requirement_is_in_the_lock(folder):
     missing = set(requirements(folder)) - set(lock_pins(folder))
     assert not missing, f"images/{folder}/requirements.lock lacks {sorted(missing)}: run make lock"
 
 
-@pytest.mark.parametrize("folder", [*IMAGES.images, "hub"])
+@pytest.mark.parametrize("folder", [*LOCKED, "hub"])
 def test_every_locked_version_is_the_one_requirements_in_asks_for(folder):
     """A pin in requirements.in (jupyterhub==5.5.4, jupyterlab==4.5.*) is the version the lock
     installs: a lock made before the pin changed, or edited by hand, fails here."""
@@ -70,7 +73,7 @@ def test_the_hub_lock_holds_every_hub_requirement():
     assert not missing, f"hub/requirements.lock lacks {sorted(missing)}: run make lock"
 
 
-@pytest.mark.parametrize("folder", list(IMAGES.images))
+@pytest.mark.parametrize("folder", LOCKED)
 def test_every_pin_has_a_hash(folder):
     text = (ROOT / "images" / folder / "requirements.lock").read_text()
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 1)[1] if text.startswith("#") else text)
@@ -84,6 +87,15 @@ def test_framework_lock_keeps_the_parents_versions(folder):
     parent, child = lock_pins(IMAGES.images[folder].parent), lock_pins(folder)
     changed = {name: (v, child[name]) for name, v in parent.items() if name in child and child[name] != v}
     assert not changed, f"images/{folder} changes versions of its parent's packages: {changed}"
+
+
+@pytest.mark.parametrize("stack", list(IMAGES.images))
+def test_the_course_layer_installs_no_other_version_of_a_stacks_package(stack):
+    """The course layer is installed (with --no-deps) on top of every stack: a package both pin
+    must be the same version, or the layer would replace what the stack was tested with."""
+    course, pinned = lock_pins(COURSE), lock_pins(stack)
+    changed = {name: (pinned[name], v) for name, v in course.items() if name in pinned and pinned[name] != v}
+    assert not changed, f"images/course/requirements.lock changes {stack}'s versions (stack, course): {changed}"
 
 
 def test_hub_and_single_user_jupyterhub_versions_are_equal():

@@ -144,7 +144,7 @@ def main(argv: list[str]) -> int:
             images.ref(folder),
             "images/course/Dockerfile",
             args={"STACK": images.stack_ref(folder), "COURSE_SOLUTIONS": solutions},
-            ca_bundle=None,
+            ca_bundle=opts.ca_bundle,  # its own lock (images/course/requirements.lock)
         )
         sizes[images.ref(folder)] = round(image_size_mb(images.ref(folder)))
         say(f"{images.ref(folder)}: {sizes[images.ref(folder)]} MB, {time.monotonic() - start:.0f} s")

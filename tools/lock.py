@@ -5,9 +5,11 @@ of the images' Debian release (images/images.toml). A framework image's lock is
 resolved with the foundations lock as constraints, so the packages the images
 share keep the same versions everywhere.
 
-The hub image (hub/requirements.in) is locked the same way.
+The course layer (images/course/requirements.in: what every image adds on top of its stack)
+is resolved with the foundations lock as constraints too. The hub image (hub/requirements.in)
+is locked the same way.
 
-Usage: python -m tools.lock [image ... | hub]     (make lock)
+Usage: python -m tools.lock [image ... | course | hub]     (make lock)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from dlcourse.manifest import ROOT, load_images
 
 PLATFORM = "x86_64-manylinux_2_28"
+COURSE = "course"  # images/course: the layer every image adds on top of its stack
 # Left out of every lock, with their reasons (uv's --no-emit-package; the images install
 # locks with --no-deps and `pip check` still passes):
 LEFT_OUT = {
@@ -70,8 +73,8 @@ def compile_lock(folder: Path, python: str, constraints: Path | None) -> None:
 
 def main(argv: list[str]) -> int:
     images = load_images()
-    wanted = argv or [*images.images, "hub"]
-    unknown = [name for name in wanted if name not in images.images and name != "hub"]
+    wanted = argv or [*images.images, COURSE, "hub"]
+    unknown = [name for name in wanted if name not in images.images and name not in (COURSE, "hub")]
     if unknown:
         print(f"error: unknown image(s) {unknown}; images are {list(images.images)}", file=sys.stderr)
         return 2
@@ -85,6 +88,10 @@ def main(argv: list[str]) -> int:
                 constraints = Path(tmp) / f"{parent}.txt"
                 constraints.write_text(pins_without_hashes(ROOT / "images" / parent / "requirements.lock"))
             compile_lock(ROOT / "images" / name, images.python, constraints)
+        if COURSE in wanted:  # on top of every stack: the foundations pins, which every stack shares
+            constraints = Path(tmp) / "foundations.txt"
+            constraints.write_text(pins_without_hashes(ROOT / "images" / "foundations" / "requirements.lock"))
+            compile_lock(ROOT / "images" / COURSE, images.python, constraints)
     if "hub" in wanted:  # the hub image runs on the same Debian release
         compile_lock(ROOT / "hub", images.python, None)
     return 0

@@ -15,6 +15,12 @@ c.MappingKernelManager.cull_interval = 120
 # pinged by the server, also keeps the server active for the hub's idle culler).
 c.MappingKernelManager.cull_connected = False
 
+# The meter in JupyterLab's status bar (jupyter-resource-usage): the memory of the server and
+# its kernels against the server's limit, MEM_LIMIT, which JupyterHub's spawner sets from the
+# limit the container got ([limits] memory); amber within 10% of it. CPU too (CPU_LIMIT).
+c.ResourceUseDisplay.track_cpu_percent = True
+c.ResourceUseDisplay.mem_warning_threshold = 0.1
+
 # Tests only: "IDLE,INTERVAL" seconds, so the end-to-end test watches a kernel being culled
 # within seconds. Only that test sets it, as an ENV of an image layer it builds on its own
 # image tag: no Dockerfile of the course, no setting and no spawner environment of the hub
