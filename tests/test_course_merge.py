@@ -70,6 +70,27 @@ def test_changed_notebook_is_kept_and_new_version_saved_beside(dirs):
     assert cm.merge(course, home) == cm.Report()  # nothing more on the next start
 
 
+def test_a_kept_update_links_to_nbdimes_diff_of_the_two_and_says_how_to_take_it(dirs, monkeypatch):
+    import re
+    import urllib.parse
+
+    course, home = dirs
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
+    cm.merge(course, home)
+    (home / "a.ipynb").write_text("my work")
+    (course / "a.ipynb").write_text("a v2")
+    cm.merge(course, home, today="2026-02-03")
+    notes = (home / cm.NOTES).read_text()
+    link = re.search(r"\[see what changed\]\(([^)]+)\)", notes)
+    assert link, notes
+    url = urllib.parse.urlsplit(link.group(1))
+    assert url.path == "/user/ada/nbdime/difftool"
+    query = urllib.parse.parse_qs(url.query)  # paths from the server's root: the home holding course/
+    assert query == {"base": ["course/a.ipynb"], "remote": ["course/a.course-update-2026-02-03.ipynb"]}
+    assert (home.parent / query["remote"][0]).read_text() == "a v2"
+    assert "`course-restore a.ipynb`" in notes
+
+
 def test_deleted_notebook_stays_deleted_and_can_be_restored(dirs):
     course, home = dirs
     cm.merge(course, home)

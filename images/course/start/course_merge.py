@@ -7,7 +7,8 @@ Rules, per course file (the notebooks and the generated START-HERE.md):
 - unchanged by the student, changed in course  -> updated to the new version
 - changed by the student, changed in course    -> the student's file is never
   touched; the new version is saved beside it as
-  "<name>.course-update-<date>.ipynb" and COURSE-UPDATES.md says so
+  "<name>.course-update-<date>.ipynb" and COURSE-UPDATES.md says so, with a link
+  to nbdime's rendered diff of the two and how to take the new version
 - deleted by the student                       -> stays deleted (course-restore
   brings it back on request)
 
@@ -38,6 +39,7 @@ import stat
 import sys
 import tempfile
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +190,15 @@ def write_or_say(path: Path, data: bytes, what_stays: str) -> None:
         raise NotMerged(f"the course's version could not be written ({why(err)}); {what_stays}") from err
 
 
+def diff_link(base: Path, remote: Path, root: Path) -> str:
+    """A Markdown link to nbdime's diff of two notebooks in this server (its /nbdime/difftool
+    page; paths relative to the server's root folder ROOT). JupyterHub gives the server its URL
+    prefix (/user/<name>/) in JUPYTERHUB_SERVICE_PREFIX, under Docker and Kubernetes alike."""
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/").rstrip("/") + "/"
+    query = urllib.parse.urlencode({"base": os.path.relpath(base, root), "remote": os.path.relpath(remote, root)})
+    return f"[see what changed]({prefix}nbdime/difftool?{query})"
+
+
 def merge_one(target: Path, data: bytes, known: str | None, today: str) -> tuple[str | None, str | None]:
     """One course file into TARGET: (what was done for the student or None, the hash now
     delivered or None). Raises NotMerged when TARGET cannot be read or written; TARGET is
@@ -213,7 +224,13 @@ def merge_one(target: Path, data: bytes, known: str | None, today: str) -> tuple
     if known != new:  # student's own version: keep it, add the new one beside
         beside = free_name(target, f"course-update-{today}")
         write_or_say(beside, data, f"your {name} was left as it was")
-        return f"Your {name} has your changes, so it was kept; the course's new version is {beside.name}", new
+        root = target.parent.parent  # the server's root folder: ~/course is in the home
+        return (
+            f"Your {name} has your changes, so it was kept; the course's new version is {beside.name}: "
+            f"{diff_link(target, beside, root)}. To work on the new version instead, run "
+            f"`course-restore {name}` in a Terminal (yours is then kept as {target.stem}.mine-<time>{target.suffix})",
+            new,
+        )
     return None, known
 
 
