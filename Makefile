@@ -13,7 +13,7 @@ export CA_BUNDLE
 # Which images to build/smoke (folders under images/); default: all.
 IMAGES ?=
 
-.PHONY: help lint format student exercises up down status logs roster codes backup restore grade grades loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
+.PHONY: help lint format student exercises up down status logs roster codes backup restore share grade grades loadtest k8s-values k8s-lint push images hub-image smoke test test-fast test-images lock readme clean engine
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +43,9 @@ codes: ## Print the enrolment codes not yet replaced by a password
 
 backup: ## Write the hub's state and every student's files to backups/<date>.tar
 	@$(PYTHON) -m tools.stack backup
+
+share: ## Put a file or folder in every server's ~/shared (read-only for students): make share FILE=<path> [REPLACE=1]
+	@$(PYTHON) -m tools.stack share "$(FILE)" $(if $(REPLACE),--replace)
 
 restore: ## Bring a backup back: make restore BACKUP=backups/<file>.tar (never overwrites existing data)
 	@$(PYTHON) -m tools.stack restore "$(BACKUP)"

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlcourse import auth, codes, spawn_form, spawn_hooks
+from dlcourse import announcements, auth, codes, spawn_form, spawn_hooks, volumes
 from dlcourse.manifest import ConfigError, load_images
 from dlcourse.ports import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT
 from dlcourse.settings import Member, environment_choices, load_roster, load_settings
@@ -257,8 +257,8 @@ def _servers(settings: dict, c, choices: list[dict], project: str, network: str)
     c.DockerSpawner.network_name = network
     c.DockerSpawner.use_internal_ip = True
     c.DockerSpawner.remove = True  # never restart a stale container with an old image
-    c.DockerSpawner.volumes = {f"{project}-home-{{username}}": "/home/jovyan"}
-    c.DockerSpawner.notebook_dir = "/home/jovyan"
+    c.DockerSpawner.volumes = volumes.server_volumes(project)  # a student's; the spawn hook sets each role's
+    c.DockerSpawner.notebook_dir = volumes.HOME
     c.DockerSpawner.default_url = "/lab/tree/course/START-HERE.md"
     c.DockerSpawner.environment = {"KERNEL_CULL_IDLE_TIMEOUT": str(settings["culling"]["kernel_idle_timeout"])}
     c.Spawner.start_timeout = settings["hub"]["start_timeout"]
@@ -300,12 +300,15 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c, paths: Hub
         {
             "name": "instructor",
             "description": INSTRUCTOR_DESCRIPTION,
-            "scopes": list(INSTRUCTOR_SCOPES),
+            "scopes": [*INSTRUCTOR_SCOPES, announcements.POST_SCOPE],  # and post announcements
             "users": by_role["instructor"],
         },
     ]
-    # every user may log in to the progress page (it shows a student their own row only)
-    roles.append({"name": "user", "scopes": ["self", f"access:services!service={PROGRESS_SERVICE}"]})
+    # every user may log in to the progress page (it shows a student their own row only) and
+    # read the announcements page (posting needs POST_SCOPE: instructors and admins)
+    readable = [f"access:services!service={name}" for name in (PROGRESS_SERVICE, announcements.SERVICE)]
+    roles.append({"name": "user", "scopes": ["self", *readable]})
+    c.JupyterHub.custom_scopes = {announcements.POST_SCOPE: {"description": announcements.POST_DESCRIPTION}}
     services = [
         {
             "name": PROGRESS_SERVICE,
@@ -316,6 +319,19 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c, paths: Hub
             "display": True,
         }
     ]
+    posted = paths.state / announcements.FILE
+    services.append(
+        {
+            "name": announcements.SERVICE,
+            "url": f"http://hub:{announcements.PORT}",
+            "command": [sys.executable, "-m", "dlcourse.announcements"],
+            "environment": {"ANNOUNCEMENTS_FILE": str(posted)},
+            "oauth_client_allowed_scopes": [announcements.POST_SCOPE],  # only for users who hold it
+            "oauth_no_confirm": True,
+            "display": True,
+        }
+    )
+    c.JupyterHub.template_vars = {"announcement": announcements.Latest(posted)}  # on every hub page
     timeout = settings["culling"]["server_idle_timeout"]
     if timeout:
         roles.append({"name": "idle-culler", "scopes": list(CULLER_SCOPES), "services": ["idle-culler"]})

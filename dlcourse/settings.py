@@ -172,6 +172,8 @@ DEFAULTS: dict = {
         "registry": "",  # where the cluster pulls the images from, e.g. "registry.my-uni.edu/dlcourse"
         "storage_capacity": "10Gi",  # each student's home volume
         "storage_class": "",  # "" = the cluster's default storage class
+        "shared_capacity": "5Gi",  # the class's shared folder (~/shared): one ReadWriteMany volume
+        "shared_storage_class": "",  # a class that offers ReadWriteMany (NFS, CephFS, ...); "" = the default
         "gpu_profiles": True,  # also offer "<environment> with a GPU" (requests nvidia.com/gpu)
         "gpus_per_server": 1,
     },
@@ -326,8 +328,15 @@ def load_settings(path: Path = CLASSROOM_TOML, images: Images | None = None) -> 
             f"{where}: 'kubernetes.registry' = {k8s['registry']!r}; allowed: a registry host and "
             "path like registry.example.org/dlcourse"
         )
-    if not re.match(r"^[1-9][0-9]*(Mi|Gi|Ti)$", k8s["storage_capacity"]):
-        raise ConfigError(f"{where}: 'kubernetes.storage_capacity' = {k8s['storage_capacity']!r}; allowed: like 10Gi")
+    for key in ("storage_capacity", "shared_capacity"):
+        if not re.match(r"^[1-9][0-9]*(Mi|Gi|Ti)$", k8s[key]):
+            raise ConfigError(f"{where}: 'kubernetes.{key}' = {k8s[key]!r}; allowed: like 10Gi")
+    for key in ("storage_class", "shared_storage_class"):
+        if k8s[key] and not re.match(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", k8s[key]):
+            raise ConfigError(
+                f"{where}: 'kubernetes.{key}' = {k8s[key]!r}; allowed: \"\" (the cluster's default) or a "
+                "storage class name (lower case letters, digits, '-' and '.')"
+            )
     if not 1 <= k8s["gpus_per_server"] <= 16:
         raise ConfigError(f"{where}: 'kubernetes.gpus_per_server' = {k8s['gpus_per_server']}; allowed: 1 to 16")
     for key in ("server_idle_timeout", "kernel_idle_timeout"):

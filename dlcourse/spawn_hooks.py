@@ -18,6 +18,7 @@ from dlcourse.gpu_pool import (
     device_ids,
 )
 from dlcourse.settings import limits_for
+from dlcourse.volumes import server_volumes
 
 ISOLATION = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"], "privileged": False}
 
@@ -65,6 +66,7 @@ class SpawnHooks:
         environment = spawner.user_options.get("image") or self.settings["environments"]["default"]
         role = getattr(spawner.authenticator.roster().get(spawner.user.name), "role", "student")  # roster row
         limits = limits_for(self.settings, environment, role)
+        spawner.volumes = server_volumes(self.project, role)  # ~/shared writable for instructors only
         spawner.mem_limit = limits["memory"]
         spawner.cpu_limit = float(limits["cpus"])
         host = {**ISOLATION, "pids_limit": limits["pids"], "shm_size": limits["shm_size"].lower()}

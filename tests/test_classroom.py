@@ -3,6 +3,7 @@ network), real student containers, logins through the login form, code run in
 kernels over websockets. Torn down at the end, also when a test fails."""
 
 import copy
+import json
 import shutil
 import subprocess
 import threading
@@ -254,19 +255,14 @@ def test_work_survives_stop_start_and_container_removal(room, ada):
         ada.stop()
 
 
-def test_a_course_update_reaches_students_without_overwriting_their_edits(room, ada):
-    first, second = [nb.file for nb in load_course(images=IMAGES).notebooks[:2]]
-    ada.start("foundations")
-    ada.run(f"p = '/home/jovyan/course/{first}'; open(p, 'a').write(' ')")  # the student edits one notebook
-    mine = ada.run(
-        f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())"
-    )
-    ada.stop()
+def ship_course_update(files: list[str], text: str) -> None:
+    """A new course release in the test classroom's foundations image: a markdown cell TEXT
+    added at the top of each of FILES in /opt/course (what the next server start merges)."""
     ref = f"{IMAGES.images['foundations'].name}:{TAG}"
     update = (
-        f"FROM {ref}\nUSER root\nRUN for f in {first} {second}; do "
+        f"FROM {ref}\nUSER root\nRUN for f in {' '.join(files)}; do "
         f'sed -i \'s/"cells": \\[/"cells": [{{"cell_type": "markdown", "id": "upd", "metadata": {{}}, '
-        f'"source": ["Updated"]}},/\' /opt/course/$f; done\nUSER 1000\n'
+        f'"source": ["{text}"]}},/\' /opt/course/$f; done\nUSER 1000\n'
     )
     subprocess.run(
         [*build_client(), "build", "-q", "-t", ref, "-"],
@@ -276,6 +272,17 @@ def test_a_course_update_reaches_students_without_overwriting_their_edits(room, 
         check=True,
         capture_output=True,
     )
+
+
+def test_a_course_update_reaches_students_without_overwriting_their_edits(room, ada):
+    first, second = [nb.file for nb in load_course(images=IMAGES).notebooks[:2]]
+    ada.start("foundations")
+    ada.run(f"p = '/home/jovyan/course/{first}'; open(p, 'a').write(' ')")  # the student edits one notebook
+    mine = ada.run(
+        f"import hashlib; print(hashlib.sha256(open('/home/jovyan/course/{first}','rb').read()).hexdigest())"
+    )
+    ada.stop()
+    ship_course_update([first, second], "Updated")
     ada.start("foundations")
     try:
         assert (
@@ -556,6 +563,8 @@ def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     ada.run("import os; open('/home/jovyan/draft.bin', 'wb').write(os.urandom(96 * 2**20))")  # a tar that takes a while
     in_grading = ["docker", "run", "--rm", "--network", "none", "--user", "0", "-v", f"{room.grading_volume}:/g"]
     subprocess.run([*in_grading, IMAGES.ref("foundations"), "sh", "-c", "echo gradebook > /g/kept"], check=True)
+    (tmp_path / "handout.txt").write_text("read me first")
+    room.share(tmp_path / "handout.txt")  # the class's ~/shared is in the backup too
     archive, states, cells = backup_while_ada_works(room, ada, tmp_path / "backups")
     assert archive.stat().st_mode & 0o077 == 0, "the backup holds password hashes: mode 600"
     assert states == {"running"}, f"the hub or the proxy was {sorted(states - {'running'})} during the backup"
@@ -570,7 +579,7 @@ def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
     shutil.copyfile(CLASSROOM_TOML, fresh / "hub" / "classroom.toml")  # a clone ships the defaults
     new = Classroom(project=room.project, port=room.port, image_tag=TAG, checkout=fresh)
     restored = new.restore(archive)
-    assert "dlcourse-test-home-ada" in restored and room.grading_volume in restored
+    assert "dlcourse-test-home-ada" in restored and room.grading_volume in restored and room.shared_volume in restored
     kept = subprocess.run([*in_grading, IMAGES.ref("foundations"), "cat", "/g/kept"], capture_output=True, text=True)
     assert kept.stdout == "gradebook\n", "the grading volume did not come back"
     assert (fresh / "hub" / "classroom.toml").read_text() == room.settings_path.read_text()
@@ -584,6 +593,7 @@ def test_backup_and_restore_into_a_fresh_checkout(room, ada, tmp_path):
         back.start("foundations")
         try:
             assert back.run("print(open('/home/jovyan/thesis.txt').read())").strip() == "chapter one"
+            assert back.run("print(open('/home/jovyan/shared/handout.txt').read())").strip() == "read me first"
         finally:
             back.stop()
     finally:
@@ -750,6 +760,130 @@ def test_a_student_uses_the_classroom_in_a_real_browser(room, codes):
     stopper = Student(room.url, "dora")
     assert stopper.login(PASSWORD)
     stopper.stop()
+
+
+ANNOUNCEMENT = "Today we meet in room 101"
+
+
+def post_announcement(room, who: Student, text: str) -> requests.Response:
+    """POST to the announcements service as WHO, after the OAuth round trip through the hub
+    (which sets the service's xsrf cookie, the token the form carries)."""
+    base = f"{room.url}/services/announcements/"
+    assert who.session.get(base, timeout=60).status_code == 200
+    xsrf = next(c.value for c in who.session.cookies if c.name == "_xsrf" and c.path.startswith("/services/"))
+    return who.session.post(
+        f"{base}update", data={"announcement": text, "_xsrf": xsrf}, allow_redirects=False, timeout=60
+    )
+
+
+def test_inside_the_classroom_a_student_sees_the_meter_the_announcement_the_shared_folder_and_a_diff(
+    room, ada, teacher, tmp_path
+):
+    """In Chromium, as ada: the instructor's announcement on the hub's pages, the memory meter with
+    her limit in JupyterLab's status bar, ~/shared with the instructor's files and no way to write
+    there, and the link in COURSE-UPDATES.md opening nbdime's diff with the updated cell. The
+    instructor writes ~/shared from their own server; make share puts a file there. Screenshots:
+    build/test-artifacts/classroom-*.png (and *-failure.png)."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from dlcourse.settings import size_bytes
+
+    # the instructor posts, a student may not; make share and the instructor's own server fill ~/shared
+    r = post_announcement(room, teacher, ANNOUNCEMENT)
+    assert r.status_code == 302, r.text[:300]
+    r = post_announcement(room, ada, "Free pizza")
+    assert r.status_code == 403, r.text[:300]  # the same request as the instructor's, but a student's
+    latest = ada.session.get(f"{room.url}/services/announcements/latest", timeout=60).json()
+    assert latest["announcement"] == ANNOUNCEMENT and latest["user"] == "teacher"
+    (tmp_path / "welcome.md").write_text("# Welcome to the lab\n")
+    assert room.share(tmp_path / "welcome.md") == "welcome.md"
+    (tmp_path / "welcome.md").write_text("# Changed\n")
+    with pytest.raises(SystemExit, match="exists already"):
+        room.share(tmp_path / "welcome.md")  # kept unless REPLACE=1
+    teacher.start("foundations")
+    try:
+        teacher.run("open('/home/jovyan/shared/from-teacher.txt', 'w').write('slides for week 1')")
+    finally:
+        teacher.stop()
+    # a course update beside a notebook ada changed: COURSE-UPDATES.md links to the diff
+    nb = load_course(images=IMAGES).notebooks[2].file
+    home_put(
+        room, "ada", {f"course/{nb}": home_read(room, "ada", f"course/{nb}").replace('"cells": [', '"cells": [ ', 1)}
+    )
+    ship_course_update([nb], "New in this release")
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    limit_mb = size_bytes(room.settings["limits"]["memory"]) / 2**20
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        step = "login"
+        try:
+            page.goto(f"{room.url}/hub/login")
+            page.fill("#username_input", "ada")
+            page.fill("#password_input", PASSWORD)
+            page.click("#login_submit")
+            page.wait_for_url("**/hub/**")
+            step = "announcement"
+            for where in ("home", "spawn"):  # the hub's home page and the start form
+                page.goto(f"{room.url}/hub/{where}")
+                expect(page.locator(".announcement")).to_contain_text(ANNOUNCEMENT)
+            page.screenshot(path=str(SHOTS / "classroom-1-announcement.png"))
+            page.check('input[name="image"][value="foundations"]')
+            page.click('form input[type="submit"], form button[type="submit"]')
+            page.wait_for_url("**/user/ada/lab/**", timeout=180_000)
+            step = "memory meter"
+            meter = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"Mem: "))
+            expect(meter.first).to_contain_text(re.compile(rf"/ {limit_mb:.2f} MB"), timeout=60_000)
+            page.screenshot(path=str(SHOTS / "classroom-2-meter.png"))
+            step = "shared folder"
+            page.goto(f"{room.url}/user/ada/lab/tree/shared")
+            listing = page.locator(".jp-DirListing-content")
+            expect(listing).to_contain_text("welcome.md")
+            expect(listing).to_contain_text("from-teacher.txt")
+            xsrf = next(
+                c["value"] for c in context.cookies() if c["name"] == "_xsrf" and c["path"].startswith("/user/ada")
+            )
+            names = lambda: sorted(  # noqa: E731
+                e["name"]
+                for e in page.request.get(
+                    f"{room.url}/user/ada/api/contents/shared", headers={"X-XSRFToken": xsrf}
+                ).json()["content"]
+            )
+            before = names()
+            assert {"from-teacher.txt", "welcome.md"} <= set(before), before
+            page.locator('.jp-ToolbarButtonComponent[data-command="filebrowser:create-new-directory"]').click()
+            expect(page.locator(".jp-Dialog")).to_contain_text(re.compile("Read-only file system|Permission denied"))
+            page.screenshot(path=str(SHOTS / "classroom-3-shared-read-only.png"))
+            page.keyboard.press("Escape")
+            assert names() == before, "a student's write reached ~/shared"
+            assert "EROFS" in ada.run(
+                "import errno\ntry:\n    open('/home/jovyan/shared/welcome.md', 'w')\n"
+                "except OSError as e:\n    print(errno.errorcode[e.errno])"
+            )
+            step = "course update diff"
+            page.goto(f"{room.url}/user/ada/lab/tree/course/COURSE-UPDATES.md")
+            link = page.locator(".jp-RenderedMarkdown a", has_text="see what changed").last
+            with context.expect_page() as opened:
+                link.click()
+            diff = opened.value
+            expect(diff.locator("body")).to_contain_text("New in this release", timeout=60_000)
+            expect(diff.locator(".jp-Diff-added, .jp-Cellrow-added, .jp-Diff-addedchunk").first).to_be_visible()
+            diff.screenshot(path=str(SHOTS / "classroom-4-diff.png"), full_page=True)
+            step = "no GPU panels without a GPU"
+            config = page.request.get(f"{room.url}/user/ada/lab").text()
+            data = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', config, re.S).group(1))
+            assert "jupyterlab-nvdashboard" in data["disabledExtensions"]  # the names JupyterLab leaves out
+        except Exception:
+            page.screenshot(path=str(SHOTS / f"classroom-failure-{step.replace(' ', '-')}.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+            ada.stop()
 
 
 def test_a_few_students_arrive_at_once(room, codes):

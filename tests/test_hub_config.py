@@ -111,7 +111,10 @@ def test_the_real_config_file_loads_against_the_given_folders(tmp_path, monkeypa
     images = load_images()
     assert c.DockerSpawner.allowed_images == {f: images.ref(f) for f in images.images}
     assert c.DockerSpawner.image == images.ref("foundations")
-    assert c.DockerSpawner.volumes == {"room-home-{username}": "/home/jovyan"}
+    assert c.DockerSpawner.volumes == {
+        "room-home-{username}": "/home/jovyan",
+        "room-shared": {"bind": "/home/jovyan/shared", "mode": "ro"},
+    }
     assert c.DockerSpawner.network_name == "room-net" and c.DockerSpawner.prefix == "room"
     assert c.JupyterHub.cleanup_servers is False and c.JupyterHub.upgrade_db is True
 
@@ -229,6 +232,7 @@ INSTRUCTOR = {
     "servers",
     "read:metrics",
     "access:services",
+    "custom:announcements:post",
 }
 NEVER_FOR_INSTRUCTORS = {
     "admin:users",
@@ -255,6 +259,25 @@ def test_the_instructor_role_has_exactly_the_scopes_teaching_needs(hub):
     held = scopes.get_scopes_for(orm.User.find(app.db, "teach"))
     assert not {s.split("!")[0] for s in held if "!" not in s} & NEVER_FOR_INSTRUCTORS
     assert {"admin:users", "shutdown"} <= scopes.get_scopes_for(orm.User.find(app.db, "boss"))
+
+
+def test_only_instructors_and_admins_may_post_announcements_and_everyone_reads_them(hub):
+    """The service's OAuth tokens carry the post scope only for users who hold it (the real
+    hub's roles and its service's allowed scopes), and every user may open its page."""
+    from jupyterhub import orm, scopes
+
+    from dlcourse.announcements import POST_SCOPE, SERVICE
+
+    app = hub.app
+    service = app._service_map[SERVICE]
+    assert service.oauth_client_allowed_scopes == [POST_SCOPE]
+    holds = {name: POST_SCOPE in scopes.get_scopes_for(orm.User.find(app.db, name)) for name in ("ada", "teach")}
+    assert holds == {"ada": False, "teach": True}
+    for name in ("ada", "teach", "boss"):
+        assert scopes.has_scope(
+            f"access:services!service={SERVICE}", scopes.get_scopes_for(orm.User.find(app.db, name))
+        )
+    assert app.template_vars["announcement"](None) == ""  # nothing posted yet
 
 
 def test_the_idle_culler_role_has_only_the_scopes_it_needs(hub):
@@ -421,6 +444,22 @@ def test_limits_per_environment_and_per_roster_role_reach_docker(
     assert config["Image"] == load_images().ref(load_images().by_environment(environment).folder)
 
 
+@pytest.mark.parametrize("user, mode", [("ada", "ro"), ("teach", "rw"), ("boss", "rw")])
+def test_the_shared_folder_is_read_only_for_students_and_writable_for_instructors(
+    hub, tmp_path, monkeypatch, user, mode
+):
+    """The binds Docker gets: the member's home and the class's shared folder at ~/shared, in the
+    mode of their roster role; and the limit JupyterLab's memory meter reads (MEM_LIMIT, CPU_LIMIT)."""
+    c = Room(tmp_path, OVERRIDES).config()
+    spawner, config = spawn(hub.app, c, user, "foundations", monkeypatch)
+    assert sorted(config["HostConfig"]["Binds"]) == sorted(
+        [f"room-home-{user}:/home/jovyan:rw", f"room-shared:/home/jovyan/shared:{mode}"]
+    )
+    env = dict(e.split("=", 1) for e in config["Env"])
+    assert int(env["MEM_LIMIT"]) == config["HostConfig"]["Memory"] == spawner.mem_limit
+    assert float(env["CPU_LIMIT"]) == spawner.cpu_limit == config["HostConfig"]["CpuQuota"] / 100_000
+
+
 @pytest.mark.parametrize(
     "text, key, value",
     [
@@ -539,7 +578,7 @@ def test_the_server_idle_timeout_is_what_the_idle_culler_reads(tmp_path, timeout
 
 def test_no_culler_when_servers_are_never_culled(tmp_path):
     c = Room(tmp_path, "[culling]\nserver_idle_timeout = 0\n").config()
-    assert [s["name"] for s in c.JupyterHub.services] == ["progress"]
+    assert [s["name"] for s in c.JupyterHub.services] == ["progress", "announcements"]
     assert [r["name"] for r in c.JupyterHub.load_roles] == ["admin", "instructor", "user"]
 
 

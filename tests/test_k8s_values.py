@@ -293,3 +293,46 @@ def test_an_empty_registry_is_refused_with_the_key(settings):
     s["kubernetes"]["registry"] = ""
     with pytest.raises(ConfigError, match=r"kubernetes\.registry"):
         k8s_values.build(s, load_images(), ROOT / "hub" / "roster.example.csv")
+
+
+def test_the_shared_folder_is_one_read_write_many_claim_read_only_except_for_instructors(tmp_path):
+    s = settings_from(tmp_path, "").copy()
+    s["kubernetes"] = {**s["kubernetes"], "shared_storage_class": "nfs-client", "shared_capacity": "20Gi"}
+    values = build(s)
+    storage = values["singleuser"]["storage"]
+    [volume] = [v for v in storage["extraVolumes"] if v["name"] == "shared"]
+    [mount] = [m for m in storage["extraVolumeMounts"] if m["name"] == "shared"]
+    claim = k8s_values.shared_claim(s)
+    assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    assert mount == {"name": "shared", "mountPath": "/home/jovyan/shared", "readOnly": True}
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["storageClassName"] == "nfs-client"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    # the chart's jupyterhub_config.py runs hub.extraConfig; KubeSpawner then calls the hook
+    c = Config()
+    exec(values["hub"]["extraConfig"]["dlcourse-shared-folder"], {"c": c})
+    hook = c.KubeSpawner.pre_spawn_hook
+    modes = {}
+    for name in ("instructor", "ada", "labadmin"):
+        spawner = real_spawner(name)
+        spawner.volume_mounts = copy.deepcopy(storage["extraVolumeMounts"])  # what KubeSpawner gets from the chart
+        hook(spawner)
+        [m] = [m for m in spawner.volume_mounts if m["name"] == "shared"]
+        modes[name] = m["readOnly"]
+        assert [m for m in spawner.volume_mounts if m["name"] == "dshm"] == [storage["extraVolumeMounts"][0]]
+    assert modes == {"instructor": False, "ada": True, "labadmin": False}
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('shared_capacity = "5G"', "kubernetes.shared_capacity"),
+        ('shared_storage_class = "NFS Client"', "kubernetes.shared_storage_class"),
+        ('storage_class = "-x"', "kubernetes.storage_class"),
+    ],
+)
+def test_a_shared_folder_size_or_class_kubernetes_would_refuse_is_refused(tmp_path, extra, key):
+    path = tmp_path / "classroom.toml"
+    path.write_text(f"[kubernetes]\n{extra}\n")
+    with pytest.raises(ConfigError, match=re.escape(f"'{key}'") + ".*allowed"):
+        load_settings(path)

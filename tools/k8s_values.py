@@ -15,7 +15,10 @@ settings onto its values (Zero to JupyterHub 4, KubeSpawner 7, JupyterHub 5):
   reads the member's role from the roster, as the Docker spawn hook does);
   limits.pids has no KubeSpawner option (a pod's process limit is its node's kubelet
   podPidsLimit): only its default is accepted, and the file's header says so;
-- a PVC per student at /home/jovyan; the image's start hook (course merge) as the
+- a PVC per student at /home/jovyan, and the class's shared folder at ~/shared: one
+  ReadWriteMany PVC (deploy/kubernetes/shared-pvc.yaml, written beside the values; the chart
+  makes no such claim) mounted read-only, writable for the roster's admins and instructors
+  (a small hub.extraConfig, as the Docker spawn hook does); the image's start hook (course merge) as the
   server command, as under Docker; idle culling, the image pre-puller;
 - the login as under Docker (dlcourse.hubconfig): the authenticator class of the
   login type (dlcourse.auth, mounted into the chart's hub image, which ships
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from dlcourse import auth
+from dlcourse import auth, volumes
 from dlcourse.hubconfig import CULL_EVERY, INSTRUCTOR_DESCRIPTION, INSTRUCTOR_SCOPES, authenticator, check_auth_options
 from dlcourse.manifest import ROOT, Images, load_images
 from dlcourse.settings import (
@@ -51,6 +54,8 @@ from dlcourse.settings import (
 from tools.cli import cli
 
 OUTPUT = ROOT / "deploy" / "kubernetes" / "values.yaml"
+SHARED_PVC = "shared-pvc.yaml"  # written beside the values: `kubectl apply -f` it once
+SHARED_CLAIM = "dlcourse-shared"
 HUB_FILES = Path("/usr/local/etc/dlcourse")  # where the hub pod gets our authenticator and roster
 ROSTER = HUB_FILES / "roster.csv"
 # The modules of the dlcourse package that the login needs (dlcourse.auth and what it imports),
@@ -87,6 +92,31 @@ def _dlcourse_profile_list(spawner):
 
 c.KubeSpawner.profile_list = _dlcourse_profile_list
 """
+
+
+# hub.extraConfig: ~/shared is mounted read-only (singleuser.storage.extraVolumeMounts); the
+# roster's admins and instructors get it writable, as in the Docker classroom.
+SHARED_WRITABLE_CONFIG = """\
+# ~/shared: writable for the roster roles {writers!r}, read-only for everyone else
+def _dlcourse_shared_writable(spawner):
+    member = spawner.authenticator.roster().get(spawner.user.name)
+    if member is not None and member.role in {writers!r}:
+        spawner.volume_mounts = [
+            dict(m, readOnly=False) if m.get("name") == {volume!r} else m for m in spawner.volume_mounts
+        ]
+
+
+c.KubeSpawner.pre_spawn_hook = _dlcourse_shared_writable
+"""
+
+
+def shared_claim(settings: dict) -> dict:
+    """The shared folder's PersistentVolumeClaim (ReadWriteMany: every server mounts it)."""
+    k8s = settings["kubernetes"]
+    spec: dict = {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": k8s["shared_capacity"]}}}
+    if k8s["shared_storage_class"]:
+        spec["storageClassName"] = k8s["shared_storage_class"]
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": SHARED_CLAIM}, "spec": spec}
 
 
 def k8s_quantity(size: str) -> str:
@@ -262,14 +292,23 @@ def build(settings: dict, images: Images, roster_path: Path) -> dict:
     storage: dict = {
         "type": "dynamic",
         "capacity": k8s["storage_capacity"],
-        "homeMountPath": "/home/jovyan",
-        "extraVolumes": [base["volumes"]["dshm"]],
-        "extraVolumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
+        "homeMountPath": volumes.HOME,
+        "extraVolumes": [
+            base["volumes"]["dshm"],
+            {"name": "shared", "persistentVolumeClaim": {"claimName": SHARED_CLAIM}},
+        ],
+        "extraVolumeMounts": [
+            {"name": "dshm", "mountPath": "/dev/shm"},
+            {"name": "shared", "mountPath": volumes.SHARED, "readOnly": True},
+        ],
     }
     if k8s["storage_class"]:
         storage["dynamic"] = {"storageClass": k8s["storage_class"]}
     profile_list = profiles(settings, images, k8s["registry"])
     hub = {**auth_values(settings, roster, roster_path.read_text()), "db": {"type": "sqlite-pvc"}}
+    hub.setdefault("extraConfig", {})["dlcourse-shared-folder"] = SHARED_WRITABLE_CONFIG.format(
+        writers=volumes.SHARED_WRITERS, volume="shared"
+    )
     by_role = role_overrides(settings, profile_list)
     if by_role:
         hub.setdefault("extraConfig", {})["dlcourse-role-limits"] = ROLE_LIMITS_CONFIG.format(overrides=by_role)
@@ -324,6 +363,15 @@ def main(argv: list[str]) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(values))
     print(f"==> wrote {out} ({len(values['singleuser']['profileList'])} profiles)")
+    import yaml
+
+    claim = out.parent / SHARED_PVC
+    claim.write_text(
+        "# The class's shared folder (~/shared), made once before the chart: kubectl apply -f this file\n"
+        "# in the hub's namespace. Generated by `make k8s-values` from hub/classroom.toml [kubernetes].\n"
+        + yaml.safe_dump(shared_claim(settings), sort_keys=False)
+    )
+    print(f"==> wrote {claim} (kubectl apply -n <namespace> -f it once: the shared folder's volume)")
     return 0
 
 

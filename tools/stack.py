@@ -3,7 +3,7 @@
 The real classroom is project "dlcourse"; the tests use their own project name,
 port and network, so they never touch a running class.
 
-Usage: python3 -m tools.stack up|down|status|logs|roster|codes|backup|restore ARCHIVE
+Usage: python3 -m tools.stack up|down|status|logs|roster|codes|backup|restore ARCHIVE|share PATH [--replace]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlcourse import volumes as vols
 from dlcourse.manifest import COURSE_TOML, IMAGES_TOML, ROOT, load_images
 from dlcourse.settings import CLASSROOM_TOML, ConfigError, load_roster, load_settings
 from tools import classroom_network
@@ -206,6 +207,7 @@ class Classroom:
         changed = self.hub_config_hash() != self.config_hash()
         classroom_network.ensure(self.network, self.project)
         subprocess.run(["docker", "volume", "create", self.grading_volume], check=True, capture_output=True)
+        self.ensure_shared()
         self.compose("up", "-d", "--remove-orphans")
         self.wait_healthy(timeout)
         return changed
@@ -252,18 +254,64 @@ class Classroom:
             ).stdout.split()
 
         state = ls(f"label=com.docker.compose.project={self.project}")
-        homes = [v for v in ls(f"name=^{self.project}-home-") if v.startswith(f"{self.project}-home-")]
-        grading = [v for v in ls(f"name=^{self.project}-grading") if v == self.grading_volume]
-        return sorted(state) + grading + sorted(homes)
+        prefix = vols.home_prefix(self.project)
+        homes = [v for v in ls(f"name=^{prefix}") if v.startswith(prefix)]
+        own = [v for v in ls(f"name=^{self.project}-") if v in (self.grading_volume, self.shared_volume)]
+        return sorted(state) + sorted(own) + sorted(homes)
 
     @property
     def grading_volume(self) -> str:
         """nbgrader's gradebook and the snapshots of make grade (tools/grade.py)."""
         return f"{self.project}-grading"
 
+    @property
+    def shared_volume(self) -> str:
+        """The folder instructors share with the class (~/shared in every server; dlcourse.volumes)."""
+        return vols.shared_volume(self.project)
+
     def _plain_volume(self, volume: str) -> bool:
-        """A volume this classroom made itself (a home, the grading volume), not one of compose's."""
-        return volume.startswith(f"{self.project}-home-") or volume == self.grading_volume
+        """A volume this classroom made itself (a home, grading, shared), not one of compose's."""
+        return volume.startswith(vols.home_prefix(self.project)) or volume in (self.grading_volume, self.shared_volume)
+
+    def _exists(self, volume: str) -> bool:
+        return subprocess.run(["docker", "volume", "inspect", volume], capture_output=True).returncode == 0
+
+    def ensure_shared(self) -> None:
+        """The shared folder's volume, owned by the servers' user (instructors' servers write it)."""
+        if not self._exists(self.shared_volume):
+            subprocess.run(["docker", "volume", "create", self.shared_volume], check=True, capture_output=True)
+            self._helper("-v", f"{self.shared_volume}:/data", f"chown {vols.OWNER} /data && chmod 755 /data")
+
+    def share(self, path: Path, replace: bool = False) -> str:
+        """Copy a file or folder into ~/shared of every server (read-only for students). An entry
+        of that name already there is kept unless replace=True. Returns the name it has there."""
+        path = Path(path)
+        if not path.exists():
+            raise SystemExit(f"error: FILE={str(path)!r}: no such file or folder; give one to share")
+        name = path.resolve().name
+        self.ensure_shared()
+        script = (
+            'set -e; if [ -e "/data/$1" ] && [ "$2" != replace ]; then echo "exists" >&2; exit 3; fi; '
+            'rm -rf "/data/.incoming" && cp -R "/src/$1" "/data/.incoming" && chown -R '
+            f'{vols.OWNER} "/data/.incoming" && chmod -R u+rwX,go+rX,go-w "/data/.incoming" && '
+            'rm -rf "/data/$1" && mv "/data/.incoming" "/data/$1"'
+        )
+        image = f"debian:{load_images().debian}-slim"
+        mounts = ["-v", f"{self.shared_volume}:/data", "-v", f"{path.resolve().parent}:/src:ro"]
+        proc = subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", *mounts, image, "sh", "-c", script, "share", name,
+             "replace" if replace else "keep"],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if proc.returncode == 3:
+            raise SystemExit(
+                f"error: FILE={str(path)!r}: ~/shared/{name} exists already and was left as it was; "
+                "to replace it: make share FILE=... REPLACE=1"
+            )
+        if proc.returncode != 0:
+            raise SystemExit(f"error: sharing {path} failed: {proc.stderr.strip()}")
+        return name
 
     def _helper(self, *args: str) -> None:
         """Run tar in a throw-away container of the local Debian base image."""
@@ -496,6 +544,11 @@ def main(argv: list[str]) -> int:
     elif command == "backup":
         archive = room.backup(Path(os.environ.get("BACKUP_DIR") or ROOT / "backups"))
         say(f"Backup written: {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
+    elif command == "share":
+        if len(argv) < 2 or not argv[1]:
+            raise SystemExit("usage: make share FILE=<file or folder> [REPLACE=1]")
+        name = room.share(Path(argv[1]), replace="--replace" in argv[2:])
+        say(f"Shared: ~/shared/{name} in every server (students read it, instructors may change it)")
     elif command == "restore":
         archive = Path(argv[1]) if len(argv) > 1 else None
         if not archive or not archive.is_file():
