@@ -686,7 +686,8 @@ def test_container_and_volume_names_of_every_login_type_are_valid_and_distinct(t
         binds = spawner.volume_binds  # the home is the student's own; ~/shared is the class's, one for all
         [volume] = [v for v, bind in binds.items() if bind["bind"] == "/home/jovyan"]
         assert [bind["bind"] for v, bind in binds.items() if v != volume] == ["/home/jovyan/shared"], binds
-        assert DOCKER_NAME.match(container := spawner.object_name) and DOCKER_NAME.match(volume), (name, container)
+        container = spawner.object_name
+        assert DOCKER_NAME.match(container) and DOCKER_NAME.match(volume), (name, container, volume)
         containers.add(container)
         volumes.add(volume)
     assert len(containers) == len(volumes) == len(names), "two roster names share a container or a volume"

@@ -316,8 +316,8 @@ ISOLATION_PROBE = r"""
 import json, os, socket, urllib.request
 status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
 system = ("/proc", "/dev", "/sys", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
-mounts = sorted({line.split()[4] for line in open("/proc/self/mountinfo")
-                 if line.split()[4] != "/" and not line.split()[4].startswith(system)})
+mounts = {line.split()[4]: line.split()[5].split(",")[0] for line in open("/proc/self/mountinfo")
+          if line.split()[4] != "/" and not line.split()[4].startswith(system)}  # path: ro or rw
 def reachable(port, host="hub"):
     try:
         socket.create_connection((host, port), timeout=3).close()
@@ -354,7 +354,9 @@ def test_a_student_container_is_isolated(ada):
     assert probe["nonewprivs"] == "1", "no-new-privileges is not set"
     assert int(probe["capeff"], 16) == 0, f"capabilities left: {probe['capeff']}"
     assert probe["docker_socket"] is False, "the Docker socket reached a student"
-    assert probe["mounts"] == ["/home/jovyan"], f"host mounts other than the home volume: {probe['mounts']}"
+    assert probe["mounts"] == {"/home/jovyan": "rw", "/home/jovyan/shared": "ro"}, (
+        f"host mounts other than the home volume and the class's read-only ~/shared: {probe['mounts']}"
+    )
     assert probe["proxy_api"] is False, "the proxy's API is reachable from a student container"
     assert probe["hub_api_own"] == 200 and probe["hub_api_users"] == 403, probe
     assert inspect["PidsLimit"] == 512 and inspect["Memory"] == 2 * 1024**3, "limits from classroom.toml not applied"
