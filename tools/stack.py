@@ -405,11 +405,7 @@ class Classroom:
             manifest = json.loads(Path(tmp, "manifest.json").read_text())
             source = manifest["project"]
             targets = {v: self.project + v[len(source) :] for v in manifest["volumes"]}
-            existing = [
-                t
-                for t in targets.values()
-                if subprocess.run(["docker", "volume", "inspect", t], capture_output=True).returncode == 0
-            ]
+            existing = [t for t in targets.values() if self._exists(t)]
             if existing:
                 raise SystemExit(
                     f"error: these volumes exist and a restore would overwrite them: {', '.join(existing)}. "
