@@ -644,12 +644,16 @@ def run_all_checks_the_students_own_answers(room, page, xsrf):
     url = f"{room.url}/user/dora/api/contents/run-all.ipynb"
     r = page.request.put(url, data={"type": "notebook", "content": nb}, headers={"X-XSRFToken": xsrf})
     assert r.status in (200, 201), r.text()
-    page.goto(f"{room.url}/user/dora/lab/tree/run-all.ipynb")
+    # a workspace of its own (reset): the notebook is the only one open, so Run All cannot act on the
+    # scratch notebook that the default workspace restores (it did, once: nothing here ran)
+    page.goto(f"{room.url}/user/dora/lab/workspaces/run-all/tree/run-all.ipynb?reset")
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)", has_text="NumPy foundations for deep learning")
     expect(notebook).to_be_visible(timeout=120_000)
     expect(page.locator(".jp-StatusBar-Widget", has_text="run-all.ipynb").first).to_be_visible(timeout=120_000)
+    expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(timeout=120_000)
     notebook.locator(".jp-InputPrompt").first.click()  # the notebook has the focus: Run All acts on it
     page.keyboard.press("Escape")
+    expect(page.locator(".lm-TabBar-tab.jp-mod-current", has_text="run-all.ipynb").first).to_be_visible()
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text=re.compile(r"^Run All Cells")).first.click()
     expect(notebook.locator(".jp-InputPrompt", has_text=re.compile(r"\[[\d*]+\]")).first).to_be_visible(timeout=60_000)
