@@ -29,6 +29,7 @@ from dlcourse.manifest import ROOT, load_course, load_images
 from tools import student
 from tools.cli import cli, say, verdict, write_report
 from tools.docker_cli import DockerError, image_exists
+from tools.result_cache import ResultCache, image_digest, key, ran, reuse_or_run
 
 RUNNER = ROOT / "tools" / "exercise_runner.py"
 SMOKE_RUNNER = ROOT / "tools" / "smoke_runner.py"  # the runner imports its stderr_lines
@@ -44,17 +45,41 @@ def wrong_answers(file: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def run_image(folder: str, notebooks: list) -> list[dict]:
-    """Prove these notebooks (manifest entries) in one container of image FOLDER; one entry each."""
+    """Prove these notebooks (manifest entries) in one container of image FOLDER; one entry each.
+    A notebook whose proof passed before with the same inputs (image, source, student version,
+    corpus, runners, environment: tools/result_cache.py) is not run again."""
     images = load_images()
-    image = images.images[folder]
-    batch = [(nb, nbformat.read(nb.path, as_version=4), wrong_answers(nb.file)) for nb in notebooks]
-    reports = prove(
-        [(Path(nb.file).stem, source, corpus) for nb, source, corpus in batch], images.ref(folder), image.smoke_env
-    )
-    return [
-        {"notebook": nb.file, "budget": nb.smoke_budget, "corpus": sum(map(len, corpus.values())), **report}
-        for (nb, _, corpus), report in zip(batch, reports, strict=True)
-    ]
+    image, ref = images.images[folder], images.ref(folder)
+    if not image_exists(ref):
+        raise DockerError(f"image {ref} is not built (run: make images)")
+    batch = {nb.file: (nb, nbformat.read(nb.path, as_version=4), wrong_answers(nb.file)) for nb in notebooks}
+    same = {
+        "image": image_digest(ref),
+        "runners": RUNNER.read_bytes() + SMOKE_RUNNER.read_bytes(),
+        "env": image.smoke_env,
+    }
+    keys = {
+        file: key(
+            kind="exercises",
+            source=nb.path.read_bytes(),
+            student=student.render(student.generate(source)),
+            corpus=corpus,
+            **same,
+        )
+        for file, (nb, source, corpus) in batch.items()
+    }
+
+    def run(files: list[str]) -> dict[str, dict]:
+        say(f"{ref}: proving {len(files)} notebook(s), {len(batch) - len(files)} passed before as they are")
+        todo = [batch[f] for f in files]
+        reports = prove([(Path(nb.file).stem, source, corpus) for nb, source, corpus in todo], ref, image.smoke_env)
+        return {
+            nb.file: {"notebook": nb.file, "budget": nb.smoke_budget, "corpus": sum(map(len, corpus.values())), **r}
+            for (nb, _, corpus), r in zip(todo, reports, strict=True)
+        }
+
+    results = reuse_or_run(ResultCache.from_env(), keys, run, lambda entry: not problems(entry))
+    return [results[nb.file] for nb in notebooks]
 
 
 def prove(
@@ -163,8 +188,8 @@ def problems(entry: dict) -> list[str]:
 
 def markdown(report: list[dict]) -> str:
     lines = ["# Exercise checks", ""]
-    lines += ["| notebook | exercises | points | wrong answers | caught | smoke run (s) | proof (s) |"]
-    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    lines += ["| notebook | exercises | points | wrong answers | caught | smoke run (s) | proof (s) | ran |"]
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---|")
     for e in report:
         exercises = e["source"]["exercises"]
         wrong = [w for ex in exercises for w in ex["wrong"]]
@@ -173,7 +198,8 @@ def markdown(report: list[dict]) -> str:
         points = sum(ex["points"] for ex in exercises)
         smoke = (e.get("reference_run") or {}).get("seconds", "-")
         lines.append(
-            f"| {e['notebook']} | {len(exercises)} | {points} | {len(wrong)} | {share} | {smoke} | {e['seconds']} |"
+            f"| {e['notebook']} | {len(exercises)} | {points} | {len(wrong)} | {share} | {smoke} | {e['seconds']} "
+            f"| {ran(e)} |"
         )
     return "\n".join(lines) + "\n"
 

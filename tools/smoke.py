@@ -25,6 +25,7 @@ from pathlib import Path
 from dlcourse.manifest import NOTEBOOKS, ROOT, Images, load_course, load_images
 from tools.cli import cli, say, verdict, write_report
 from tools.docker_cli import DockerError, image_exists, image_size_mb
+from tools.result_cache import ResultCache, image_digest, key, ran, reuse_or_run
 
 REPORT_DIR = ROOT / "build" / "smoke"
 RUNNER = ROOT / "tools" / "smoke_runner.py"
@@ -46,8 +47,8 @@ def _docker_run(ref: str, out: Path, env: dict[str, str], args: list[str]) -> No
         "-v",
         f"{NOTEBOOKS}:/smoke/course:ro",  # the sources: reference solutions in, every check must pass
     ]
-    for key, value in env.items():
-        cmd += ["-e", f"{key}={value}"]
+    for name, value in env.items():
+        cmd += ["-e", f"{name}={value}"]
     cmd += [ref, "python", "/smoke/runner.py", "--out", "/smoke/out", *args]
     tag = ref.split(":")[0].split("/")[-1]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
@@ -74,26 +75,39 @@ def run_image(images: Images, folder: str, only: set[str] | None = None, inherit
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     out.chmod(0o777)  # written by jovyan (uid 1000) inside the container
-    (out / "plan.json").write_text(json.dumps([{"file": nb.file, "budget": nb.smoke_budget} for nb in notebooks]))
 
     start = time.monotonic()
-    say(f"{ref}: package check")
-    check_args = ["--check", "--framework", image.framework]
-    for lib in image.cuda_libs:
-        check_args += ["--cuda-lib", lib]
-    _docker_run(ref, out, image.smoke_env, check_args)
-    check = json.loads((out / "check.json").read_text())
-    say(f"{ref}: {len(notebooks)} notebooks (SMOKE=True)")
-    results = []
-    if notebooks:
+    cache, runner, digest = ResultCache.from_env(), RUNNER.read_bytes(), image_digest(ref)
+
+    def check(_names: list[str]) -> dict[str, dict]:
+        say(f"{ref}: package check")
+        args = ["--check", "--framework", image.framework]
+        for lib in image.cuda_libs:
+            args += ["--cuda-lib", lib]
+        _docker_run(ref, out, image.smoke_env, args)
+        return {"check": json.loads((out / "check.json").read_text())}
+
+    def smoke(files: list[str]) -> dict[str, dict]:
+        say(f"{ref}: {len(files)} notebooks (SMOKE=True), {len(notebooks) - len(files)} passed before as they are")
+        budgets = {nb.file: nb.smoke_budget for nb in notebooks}
+        (out / "plan.json").write_text(json.dumps([{"file": f, "budget": budgets[f]} for f in files]))
         _docker_run(ref, out, image.smoke_env, ["--plan", "/smoke/out/plan.json", "--course", "/smoke/course"])
-        results = json.loads((out / "results.json").read_text())
+        return {r["notebook"]: r for r in json.loads((out / "results.json").read_text())}
+
+    same = {"image": digest, "runner": runner, "env": image.smoke_env}
+    check_key = key(kind="check", framework=image.framework, libs=image.cuda_libs, **same)
+    checked = reuse_or_run(cache, {"check": check_key}, check, lambda c: c.get("status") == "passed")["check"]
+    keys = {
+        nb.file: key(kind="smoke", budget=nb.smoke_budget, notebook=(NOTEBOOKS / nb.file).read_bytes(), **same)
+        for nb in notebooks
+    }
+    results = reuse_or_run(cache, keys, smoke, lambda r: not notebook_problems(ref, r))
     return {
         "image": ref,
         "folder": folder,
         "size_mb": round(image_size_mb(ref)),
-        "check": check,
-        "notebooks": results,
+        "check": checked,
+        "notebooks": list(results.values()),
         "seconds": round(time.monotonic() - start, 1),
     }
 
@@ -103,12 +117,18 @@ def failures(entry: dict) -> list[str]:
     if entry["check"].get("status") != "passed":
         problems.append(f"{entry['image']}: package check failed: {json.dumps(entry['check'])}")
     for r in entry["notebooks"]:
-        if r["status"] != "passed":
-            where = f" cell {r['cell']} ({r.get('cell_source', '')})" if r.get("cell") else ""
-            problems.append(f"{entry['image']}: {r['notebook']}:{where} {r['status']}: {r.get('error', '')}")
-        elif r.get("stderr"):  # warnings a student would see in red
-            problems.append(f"{entry['image']}: {r['notebook']}: wrote to stderr: {' | '.join(r['stderr'][:3])}")
+        problems += notebook_problems(entry["image"], r)
     return problems
+
+
+def notebook_problems(ref: str, r: dict) -> list[str]:
+    """What failed in one notebook's smoke run R in image REF (nothing: it passed)."""
+    if r["status"] != "passed":
+        where = f" cell {r['cell']} ({r.get('cell_source', '')})" if r.get("cell") else ""
+        return [f"{ref}: {r['notebook']}:{where} {r['status']}: {r.get('error', '')}"]
+    if r.get("stderr"):  # warnings a student would see in red
+        return [f"{ref}: {r['notebook']}: wrote to stderr: {' | '.join(r['stderr'][:3])}"]
+    return []
 
 
 def markdown(report: list[dict]) -> str:
@@ -124,10 +144,12 @@ def markdown(report: list[dict]) -> str:
         lines.append(
             f"| {e['image']} | {e['size_mb']} | {fw} | {', '.join(c.get('cuda_libs', [])) or '-'} | {c.get('status')} |"
         )
-    lines += ["", "| image | notebook | status | seconds | budget |", "|---|---|---|---:|---:|"]
+    lines += ["", "| image | notebook | status | seconds | budget | ran |", "|---|---|---|---:|---:|---|"]
     for e in report:
         for r in e["notebooks"]:
-            lines.append(f"| {e['image']} | {r['notebook']} | {r['status']} | {r['seconds']} | {r['budget']} |")
+            lines.append(
+                f"| {e['image']} | {r['notebook']} | {r['status']} | {r['seconds']} | {r['budget']} | {ran(r)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
