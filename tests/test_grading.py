@@ -1,7 +1,7 @@
 """Grading's pieces that need no Docker: the [grading] settings, the gradebook's CSV, a stopped
 run's record, feedback delivery into a home (never over a student's file, never through a link),
 and the progress page's rule on who sees what. make grade itself, end to end with real
-sandboxes and nbgrader, is in test_classroom.py."""
+sandboxes and nbgrader, is in test_classroom_work.py."""
 
 import json
 

@@ -2,7 +2,7 @@
 
 Real containers of the foundations image with the [grading] limits, the way tools/grade.py
 starts them (Grading._sandbox); no hub is needed. The classroom end to end (a class of five
-graded by nbgrader, feedback, the progress page) is in test_classroom.py."""
+graded by nbgrader, feedback, the progress page) is in test_classroom_work.py."""
 
 import json
 import subprocess
