@@ -20,8 +20,9 @@ import json
 import os
 from pathlib import Path
 
+from dlcourse.ports import ANNOUNCEMENTS_PORT
+
 SERVICE = "announcements"
-PORT = 10102  # on the hub's container, like the progress page
 POST_SCOPE = "custom:announcements:post"
 POST_DESCRIPTION = "Post announcements that every student sees on the hub's pages"
 FILE = "announcements.json"  # in the hub's state volume (so make backup keeps it)
@@ -69,8 +70,10 @@ def may_post(user: dict | None) -> bool:
     return bool(user) and (bool(user.get("admin")) or POST_SCOPE in (user.get("scopes") or ()))
 
 
-def main() -> None:
+def serve(sockets) -> None:
+    """Run jupyterhub-announcement on SOCKETS, already listening (dlcourse.service_start binds them)."""
     from jupyterhub_announcement import announcement, handlers
+    from tornado.httpserver import HTTPServer
     from traitlets.config import Config
 
     class PostersAreAdmins:
@@ -91,7 +94,7 @@ def main() -> None:
     announcement.AnnouncementUpdateHandler = UpdateHandler
     state = Path(os.environ["ANNOUNCEMENTS_FILE"]).parent
     config = Config()
-    config.AnnouncementService.port = int(os.environ.get("ANNOUNCEMENTS_PORT", PORT))
+    config.AnnouncementService.port = int(os.environ.get("ANNOUNCEMENTS_PORT", ANNOUNCEMENTS_PORT))
     config.AnnouncementService.config_file = ""  # everything is set here
     config.AnnouncementService.cookie_secret_file = str(state / "announcements_cookie_secret")
     config.AnnouncementService.fixed_message = (
@@ -101,8 +104,6 @@ def main() -> None:
     config.AnnouncementQueue.lifetime_days = LIFETIME_DAYS
     app = announcement.AnnouncementService(config=config)
     app.initialize([])
+    # its start() serves with app.listen(port): on the bound sockets instead, nothing else changed
+    app.app.listen = lambda port, **kwargs: HTTPServer(app.app, **kwargs).add_sockets(sockets)
     app.start()
-
-
-if __name__ == "__main__":
-    main()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dlcourse import announcements, auth, codes, spawn_form, spawn_hooks, volumes
 from dlcourse.manifest import ConfigError, load_images
-from dlcourse.ports import HUB_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT
+from dlcourse.ports import ANNOUNCEMENTS_PORT, HUB_PORT, PROGRESS_PORT, PROXY_API_HOST, PROXY_API_PORT, PUBLIC_PORT
 from dlcourse.settings import Member, environment_choices, load_roster, load_settings
 
 # Where the hub container finds its files (docker-compose.yml mounts them there); each folder may
@@ -54,7 +54,6 @@ INSTRUCTOR_DESCRIPTION = "Teach the class: the admin page, read users, open, sta
 CULLER_SCOPES = ("list:users", "read:users:activity", "read:servers", "delete:servers")
 CULL_EVERY = 60  # seconds between two of the culler's checks
 PROGRESS_SERVICE = "progress"  # dlcourse.progress at /services/progress/
-PROGRESS_PORT = 10101  # on the hub's container (the firewall lets students reach only the hub's 8081)
 GRADES_JSON = Path("/srv/grading/grades.json")  # make grade's results (the grading volume, read-only)
 
 
@@ -313,7 +312,7 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c, paths: Hub
         {
             "name": PROGRESS_SERVICE,
             "url": f"http://hub:{PROGRESS_PORT}",  # the proxy reaches it there; students' servers cannot
-            "command": [sys.executable, "-m", "dlcourse.progress"],
+            "command": [sys.executable, "-m", "dlcourse.service_start", "dlcourse.progress"],
             "environment": {"CLASSROOM_GRADES": str(GRADES_JSON), **paths.environment()},
             "oauth_no_confirm": True,
             "display": True,
@@ -323,8 +322,8 @@ def _roles_and_services(settings: dict, roster: dict[str, Member], c, paths: Hub
     services.append(
         {
             "name": announcements.SERVICE,
-            "url": f"http://hub:{announcements.PORT}",
-            "command": [sys.executable, "-m", "dlcourse.announcements"],
+            "url": f"http://hub:{ANNOUNCEMENTS_PORT}",
+            "command": [sys.executable, "-m", "dlcourse.service_start", "dlcourse.announcements"],
             "environment": {"ANNOUNCEMENTS_FILE": str(posted)},
             "oauth_client_allowed_scopes": [announcements.POST_SCOPE],  # only for users who hold it
             "oauth_no_confirm": True,

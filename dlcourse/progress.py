@@ -248,18 +248,13 @@ def make_app(room: Classroom, prefix: str) -> web.Application:
     )
 
 
-def main() -> None:
-    from urllib.parse import urlparse
+def serve(sockets) -> None:
+    """Serve the page on SOCKETS, already listening (dlcourse.service_start binds them)."""
+    from tornado.httpserver import HTTPServer
 
     from dlcourse.hubconfig import HubPaths
 
     paths = HubPaths.from_environment(os.environ)
     room = Classroom(Path(os.environ.get("CLASSROOM_GRADES", "/srv/grading/grades.json")), paths.roster, paths.config)
-    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    app = make_app(room, os.environ["JUPYTERHUB_SERVICE_PREFIX"])
-    app.listen(url.port, address=url.hostname)
+    HTTPServer(make_app(room, os.environ["JUPYTERHUB_SERVICE_PREFIX"])).add_sockets(sockets)
     ioloop.IOLoop.current().start()
-
-
-if __name__ == "__main__":
-    main()
