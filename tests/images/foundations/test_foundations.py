@@ -97,6 +97,8 @@ def test_the_course_is_the_student_versions_without_solutions_in_code(container,
 
 
 def test_students_servers_load_only_nbgraders_validate_button(container):
+    """nbgrader's validate routes, served by dlcourse_validate (nbgrader's own loader off), and its
+    one JupyterLab plugin; none of nbgrader's instructor pieces."""
     ansi = re.compile(r"\x1b\[[0-9;]*m")  # the listings are coloured
     script = (
         "jupyter server extension list 2>&1; echo '<>'; cat /opt/venv/etc/jupyter/labconfig/page_config.json;"
@@ -105,9 +107,53 @@ def test_students_servers_load_only_nbgraders_validate_button(container):
     server, lab, version = ansi.sub("", container.sh(script)).split("<>")  # one container: each start costs seconds
     for ext in ("formgrader", "assignment_list", "course_list"):
         assert re.search(rf"nbgrader\.server_extensions\.{ext}\s+disabled", server), server
-    assert re.search(r"nbgrader\.server_extensions\.validate_assignment\s+enabled", server), server
+    assert re.search(r"nbgrader\.server_extensions\.validate_assignment\s+disabled", server), server
+    assert re.search(r"dlcourse_validate\s+enabled", server), server
     disabled = json.loads(lab)["disabledExtensions"]
     plugins = ("menu", "assignment-list", "course-list", "create-assignment", "formgrader")
     assert {f"@jupyter/nbgrader:{p}" for p in plugins} <= {k for k, v in disabled.items() if v}, disabled
     assert not disabled.get("@jupyter/nbgrader") and not disabled.get("@jupyter/nbgrader:validate-assignment")
     assert "nbgrader version 0.9.6" in version
+
+
+VALIDATE_ON_FIRST_USE = r"""
+import json, os, subprocess, sys, time, urllib.request
+import nbformat
+
+os.makedirs("/tmp/w", exist_ok=True)
+nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("assert 1 + 1 == 2")]), "/tmp/w/ok.ipynb")
+args = ["--port=8899", "--ServerApp.token=t", "--ServerApp.open_browser=False", "--ServerApp.root_dir=/tmp/w"]
+with open("/tmp/imports", "w") as log:  # -X importtime: one line per module the server imports
+    server = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "jupyter_server", *args], stderr=log)
+
+def call(path, data=None):
+    request = urllib.request.Request(f"http://127.0.0.1:8899{path}", data=data, headers={"Authorization": "token t"})
+    with urllib.request.urlopen(request, timeout=120) as r:
+        return r.read()
+
+def imported():  # nbgrader's modules the server has imported so far
+    modules = {line.rsplit("|", 1)[-1].strip() for line in open("/tmp/imports") if line.startswith("import time:")}
+    return sorted(m for m in modules if m == "nbgrader" or m.startswith("nbgrader."))
+
+for _ in range(600):
+    try:
+        call("/api/status")
+        break
+    except OSError:
+        time.sleep(0.1)
+at_start = imported()
+answer = json.loads(call("/assignments/validate", b"path=ok.ipynb"))
+version = json.loads(call("/nbgrader_version?version=0"))
+print(json.dumps({"at_start": at_start, "after": imported(), "answer": answer, "version": version}))
+server.terminate()
+"""
+
+
+def test_a_server_imports_nbgrader_only_when_a_student_validates(container):
+    """The server starts without nbgrader (about half of its start's CPU time); the first Validate
+    request imports it and gets nbgrader's own answer, as does the version check."""
+    out = json.loads(container.python(VALIDATE_ON_FIRST_USE).splitlines()[-1])
+    assert out["at_start"] == [], f"nbgrader was imported at the server's start: {out['at_start'][:5]}"
+    assert "nbgrader.server_extensions.validate_assignment.handlers" in out["after"], out["after"][:10]
+    assert out["answer"]["success"] is True, out["answer"]
+    assert out["version"]["success"] is False and "does not match" in out["version"]["message"]
