@@ -120,8 +120,8 @@ test-fast: $(VENV)/.installed ## Only the tests that need no Docker
 
 test-images: $(VENV)/.installed engine ## Only the tests on built images: smoke runs, then the classroom
 	@tools/ensure_browser.sh
-	@echo "==> Image and classroom tests (papermill in every image; two real hubs, ports 18000 and 18300), on three workers"
-	@$(VENV)/bin/pytest -q -rA -m docker -n 3 --durations=15
+	@echo "==> Image and classroom tests (papermill in every image; two real hubs in turn, ports 18000 and 18300), on two workers"
+	@$(VENV)/bin/pytest -q -rA -m docker -n 2 --durations=15
 
 lock: $(VENV)/.installed ## Regenerate every image's lock (with hashes) from its requirements.in
 	@$(VENV)/bin/python -m tools.lock

@@ -1,6 +1,6 @@
 """What the classroom test modules share: the test class's roster and settings, a real hub per
-module (its own compose project, port, network and tag of the course images, so two run side by
-side on two workers), enrolment, and a course update shipped into that tag's foundations image.
+module (its own compose project, port, network and tag of the course images: nothing of one
+module's class leaks into the next), enrolment, and a course update shipped into that tag's foundations image.
 The fixtures on top of these (room, codes, ada, teacher) are in tests/conftest.py."""
 
 from __future__ import annotations

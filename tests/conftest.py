@@ -2,13 +2,14 @@ from pathlib import Path
 
 import pytest
 
-# make test-images runs the Docker tests on three pytest-xdist workers: each classroom module on
-# one (each brings up its own hub, and mostly waits on containers and the hub), everything that
-# runs notebooks in the images (their smoke runs, the exercise proofs) on the third. Each group
-# stays on one worker, so the session and module fixtures (a classroom, the smoke report, the
-# proofs) run once. xdist's own --dist loadgroup cannot do this under pytest 9 (it renames
-# item._nodeid, which pytest 9 no longer reads), so the grouping is a scheduler of our own on
-# xdist's documented hook.
+# make test-images runs the Docker tests on two pytest-xdist workers: the classroom modules on one
+# (each brings up its own hub, one after the other; they mostly wait on containers and the hub),
+# everything that runs notebooks in the images (their smoke runs, the exercise proofs) on the
+# other. Each group stays on one worker, so the session and module fixtures (a classroom, the
+# smoke report, the proofs) run once. Not three workers: two hubs with their students beside two
+# smoke runs loaded the two cores to 8, and notebooks that take 20 s ran past their 60 s budget.
+# xdist's own --dist loadgroup cannot do this under pytest 9 (it renames item._nodeid, which
+# pytest 9 no longer reads), so the grouping is a scheduler of our own on xdist's documented hook.
 CLASSROOMS = {  # module -> its classroom's compose project, port and tag of the course images
     "tests/test_classroom.py": ("dlcourse-test", 18000, "e2e"),
     "tests/test_classroom_work.py": ("dlcourse-work", 18300, "e2e-work"),
@@ -16,9 +17,8 @@ CLASSROOMS = {  # module -> its classroom's compose project, port and tag of the
 
 
 def worker_group(nodeid):
-    """The worker group of a test: its classroom module, or "images" for everything else."""
-    module = nodeid.split("::")[0]
-    return module if module in CLASSROOMS else "images"
+    """The worker group of a test: "classroom" for the classroom modules, "images" for the rest."""
+    return "classroom" if nodeid.split("::")[0] in CLASSROOMS else "images"
 
 
 @pytest.hookimpl(optionalhook=True)

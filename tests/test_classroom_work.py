@@ -1,7 +1,7 @@
 """The classroom end to end, the class's work: make grade and the progress page, make backup and
 restore, make up with a changed setting, and a student and an instructor in a real browser
 (JupyterLab, Run All, the meters, announcements, ~/shared, a course update's diff). Its own hub
-beside tests/test_classroom.py's (tests/conftest.py), so the two modules run side by side."""
+after tests/test_classroom.py's, on the same worker (tests/conftest.py)."""
 
 import copy
 import json
